@@ -1,0 +1,1 @@
+import '../../protocol/polyfills.ts';
