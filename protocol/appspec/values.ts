@@ -1,0 +1,60 @@
+// Helpers shared by the section validators: how a raw YAML value is shown in messages and how scalars
+// are turned into text the way the CodeDeploy agent does (Ruby `to_s`).
+import { AppSpecError } from './types.ts';
+
+export type YamlMap = Record<string, unknown>;
+
+export function isMap(value: unknown): value is YamlMap {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The value as text for an error message; '' for missing or null. Never throws (YAML aliases can form cycles). */
+export function renderValue(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Array.isArray(value) ? '[a list that contains itself]' : '{a mapping that contains itself}';
+  }
+}
+
+/** A short name for the kind of a YAML value, for "must be a list, found a mapping" messages. */
+export function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'boolean') return 'a boolean';
+  return 'a number';
+}
+
+/**
+ * Text of a scalar as the agent stringifies it; lists and mappings are rejected because the agent would
+ * produce Ruby inspect output (or crash) for them.
+ */
+export function scalarText(value: unknown, key: string, what: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new AppSpecError(
+    `${capitalise(what)} must be a single value, not ${kindOf(value)} ('${renderValue(value)}') at '${key}'`,
+    key,
+    renderValue(value),
+  );
+}
+
+export function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A list-valued key: null/absent gives undefined; anything but a list is an error naming the key. */
+export function optionalList(value: unknown, key: string, what: string): readonly unknown[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value;
+  throw new AppSpecError(
+    `${capitalise(what)} must be a list, not ${kindOf(value)} ('${renderValue(value)}') at '${key}'`,
+    key,
+    renderValue(value),
+  );
+}
