@@ -1,9 +1,11 @@
 // Turns `permissions` into chmod/setfacl/semanage/chown instructions (reference §3.7, I06, E12-E14).
-import type { AclEntry, Permission, SeLinuxRange } from '../../protocol/appspec/types.ts';
+import { formatAce } from '../../protocol/appspec/acl.ts';
+import { matchesPermission } from '../../protocol/appspec/glob.ts';
+import { formatRange } from '../../protocol/appspec/selinux.ts';
+import type { Permission } from '../../protocol/appspec/types.ts';
 import { InstallError } from './errors.ts';
 import type { FilePlan } from './generate-files.ts';
 import type { PermissionInstruction } from './instructions.ts';
-import { matchesScope } from './match.ts';
 import { destinationPath } from './paths.ts';
 
 export interface PermissionPlanInput {
@@ -46,10 +48,10 @@ function matchingTargets(perm: Permission, object: string, plan: FilePlan): stri
   const scope = { object, pattern: perm.pattern, except: perm.except };
   const targets: string[] = [];
   for (const ins of plan.instructions) {
-    if (ins.type === 'copy' && perm.type.includes('file') && matchesScope(scope, ins.destination)) {
+    if (ins.type === 'copy' && perm.type.includes('file') && matchesPermission(scope, ins.destination)) {
       rejectDefaultAcl(perm, ins.destination);
       targets.push(ins.destination);
-    } else if (ins.type === 'mkdir' && perm.type.includes('directory') && matchesScope(scope, ins.directory)) {
+    } else if (ins.type === 'mkdir' && perm.type.includes('directory') && matchesPermission(scope, ins.directory)) {
       targets.push(ins.directory);
     }
   }
@@ -88,12 +90,12 @@ function rejectDefaultAcl(perm: Permission, file: string): void {
 function commandsFor(perm: Permission, file: string): PermissionInstruction[] {
   const out: PermissionInstruction[] = [];
   if (perm.mode !== undefined) out.push({ type: 'chmod', mode: perm.mode, file });
-  if (perm.acls !== undefined && perm.acls.length > 0) out.push({ type: 'setfacl', acl: perm.acls.map(renderAcl), file });
+  if (perm.acls !== undefined && perm.acls.length > 0) out.push({ type: 'setfacl', acl: perm.acls.map(formatAce), file });
   if (perm.context !== undefined) {
     const { user, type, range } = perm.context;
     out.push({
       type: 'semanage',
-      context: { user: user ?? null, role: null, type, range: range === undefined ? null : renderRange(range) },
+      context: { user: user ?? null, role: null, type, range: range === undefined ? null : formatRange(range) },
       file,
     });
   }
@@ -101,26 +103,4 @@ function commandsFor(perm: Permission, file: string): PermissionInstruction[] {
     out.push({ type: 'chown', owner: perm.owner ?? null, group: perm.group ?? null, file });
   }
   return out;
-}
-
-export function renderAcl(e: AclEntry): string {
-  return `${e.isDefault ? 'default:' : ''}${e.type}:${e.name}:${e.perms}`;
-}
-
-/** `s3-s7:c5,c8.c10,c17`: runs of consecutive categories are compressed to `cA.cB`. */
-export function renderRange(r: SeLinuxRange): string {
-  const level = r.low === r.high ? `s${r.low}` : `s${r.low}-s${r.high}`;
-  if (r.categories.length === 0) return level;
-  const parts: string[] = [];
-  let start = r.categories[0] ?? 0;
-  let prev = start;
-  for (const c of [...r.categories.slice(1), Number.NaN]) {
-    if (c === prev + 1) {
-      prev = c;
-      continue;
-    }
-    parts.push(start === prev ? `c${start}` : `c${start}.c${prev}`);
-    start = prev = c;
-  }
-  return `${level}:${parts.join(',')}`;
 }
