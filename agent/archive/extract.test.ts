@@ -88,7 +88,7 @@ describe('extractBundle happy paths', () => {
     ['tar', false],
     ['tgz', true],
   ] as const)('extracts a %s built by node-tar from a real tree', async (type, gzip) => {
-    const src = path.join(sb.base, 'src');
+    const src = path.join(sb.base, 'archives', 'src');
     await writeSourceTree(src);
     const file = path.join(sb.base, 'archives', `r.${type}`);
     await tar.create({ file, cwd: src, gzip, portable: true }, ['.']);
@@ -128,7 +128,7 @@ describe('top-level folder stripping', () => {
   });
 
   it('strips a tgz top folder too', async () => {
-    const src = path.join(sb.base, 'src');
+    const src = path.join(sb.base, 'archives', 'src');
     await writeSourceTree(path.join(src, 'myapp-1.2'));
     const file = path.join(sb.base, 'archives', 'r.tgz');
     await tar.create({ file, cwd: src, gzip: true }, ['myapp-1.2']);
