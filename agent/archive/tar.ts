@@ -68,7 +68,7 @@ async function extractEntry(entry: ReadEntry, writer: TargetWriter): Promise<voi
     case 'OldFile':
     case 'ContiguousFile':
       writer.declare(name, entry.size);
-      return writer.file(name, parts, safeMode(entry.mode, 0o644), entry, { declared: entry.size });
+      return writer.file(name, parts, safeMode(entry.mode, 0o644), async () => entry, { declared: entry.size });
     case 'SymbolicLink':
       return writer.symlink(name, parts, entry.linkpath ?? '');
     case 'Link':

@@ -13,6 +13,8 @@ export interface SizeInfo {
   compressed?: number;
 }
 
+export type DataSource = Readable | AsyncIterable<Buffer>;
+
 export interface CreatedLink {
   entry: string;
   parts: string[];
@@ -72,7 +74,8 @@ export class TargetWriter {
     if (this.createdDirs.has(key)) this.createdDirs.set(key, mode);
   }
 
-  async file(name: string, parts: string[], mode: number, data: Readable | AsyncIterable<Buffer>, size: SizeInfo): Promise<void> {
+  /** `open` is called only once the file is ready, so no data flows (or fails) before we listen. */
+  async file(name: string, parts: string[], mode: number, open: () => Promise<DataSource>, size: SizeInfo): Promise<void> {
     const abs = await this.prepareLeaf(name, parts);
     let handle: fsp.FileHandle;
     try {
@@ -91,7 +94,7 @@ export class TargetWriter {
     try {
       // Permissions are checked at open, so a read-only mode can be set before writing.
       await handle.chmod(mode);
-      await pipeline(data, meter, handle.createWriteStream());
+      await pipeline(await open(), meter, handle.createWriteStream());
     } catch (err) {
       throw toArchiveError(err, name, 'reading entry data failed');
     } finally {

@@ -100,15 +100,16 @@ function entryKind(name: string, type: number): Kind {
 
 async function extractOne(zip: ZipFile, p: Planned, writer: TargetWriter): Promise<void> {
   if (p.kind === 'dir') return writer.directory(p.name, p.parts, p.mode);
-  let stream: Readable;
-  try {
-    stream = await zip.openReadStreamPromise(p.entry);
-  } catch (err) {
-    throw toArchiveError(err, p.name, 'cannot read entry data');
-  }
+  const open = async (): Promise<Readable> => {
+    try {
+      return await zip.openReadStreamPromise(p.entry);
+    } catch (err) {
+      throw toArchiveError(err, p.name, 'cannot read entry data');
+    }
+  };
   const size = { declared: p.entry.uncompressedSize, compressed: p.entry.compressedSize };
-  if (p.kind === 'file') return writer.file(p.name, p.parts, p.mode, stream, size);
-  const target = decodeUtf8(await readSmall(stream, p.name));
+  if (p.kind === 'file') return writer.file(p.name, p.parts, p.mode, open, size);
+  const target = decodeUtf8(await readSmall(await open(), p.name));
   if (target === undefined) throw new ArchiveError('BAD_NAME_ENCODING', p.name, 'symlink target is not valid UTF-8');
   return writer.symlink(p.name, p.parts, target);
 }
