@@ -1,6 +1,7 @@
 // Turns AppSpec text into plain values with YAML 1.2 core-schema semantics (JSON text is YAML too).
 import { isScalar, parseAllDocuments, visit, type Document } from 'yaml';
 import { AppSpecError } from './types.ts';
+import { checkTextLimits } from './limits.ts';
 import { modeTextFromNumberSource } from './mode.ts';
 
 // YAML 1.1 words the agent's loader reads as false; unquoted under `sudo` they keep that meaning.
@@ -9,6 +10,7 @@ const YAML11_TRUE = /^(?:yes|Yes|YES|on|On|ON)$/;
 
 /** Parses the first YAML document (as the agent's loader does); syntax errors anywhere are AppSpecErrors. */
 export function loadAppSpecText(text: string): unknown {
+  checkTextLimits(text);
   const docs = parseAllDocuments(text, { schema: 'core', version: '1.2', merge: true, uniqueKeys: false });
   const all = Array.isArray(docs) ? docs : [];
   for (const doc of all) {
@@ -16,17 +18,17 @@ export function loadAppSpecText(text: string): unknown {
     if (error !== undefined) {
       const where = error.linePos?.[0];
       const at = where === undefined ? '' : ` at line ${where.line}, column ${where.col}`;
-      const summary = error.message.split('\n')[0] ?? error.message;
+      const summary = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
       throw new AppSpecError(`The AppSpec file is not valid YAML${at}: ${summary}`, '', summary);
     }
   }
   const first = all[0];
   if (first === undefined) return null;
-  adjustScalars(first);
   try {
+    adjustScalars(first);
     return first.toJS({ maxAliasCount: 1000 });
   } catch (error) {
-    // The yaml library refuses alias bombs and similar shapes while building values.
+    // The yaml library refuses alias bombs while building values; very deep nesting overflows the stack.
     const message = error instanceof Error ? error.message : String(error);
     throw new AppSpecError(`The AppSpec file could not be read as YAML: ${message}`, '', message);
   }

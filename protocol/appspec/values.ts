@@ -8,16 +8,23 @@ export function isMap(value: unknown): value is YamlMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The value as text for an error message; '' for missing or null. Never throws (YAML aliases can form cycles). */
+const MAX_RENDERED_CHARS = 200;
+
+/**
+ * The value as text for an error message; '' for missing or null. Lists and mappings are shown as JSON,
+ * cut to 200 characters. Never throws (YAML aliases can form cycles).
+ */
 export function renderValue(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  let text: string;
   try {
-    return JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
-    return Array.isArray(value) ? '[a list that contains itself]' : '{a mapping that contains itself}';
+    return Array.isArray(value) ? '[a list too deep or self-referencing to show]' : '{a mapping too deep or self-referencing to show}';
   }
+  return text.length > MAX_RENDERED_CHARS ? `${text.slice(0, MAX_RENDERED_CHARS)}…` : text;
 }
 
 /** A short name for the kind of a YAML value, for "must be a list, found a mapping" messages. */
