@@ -25,3 +25,4 @@ export {
   type NormalisedPermissionJson,
 } from './normalise.ts';
 export { APPSPEC_FILE_NAMES, appSpecCandidates, appSpecFileNameProblem, chooseAppSpecFile } from './locate.ts';
+export { MAX_APPSPEC_CHARS, MAX_INDENT_COLUMNS, MAX_INLINE_NESTING } from './limits.ts';
