@@ -1,7 +1,7 @@
 // Steps 5-11 of reference §2.4: spawn one script in its own process group and decide how it ended.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HookScript } from '../../protocol/appspec/types.ts';
+import { DEFAULT_HOOK_TIMEOUT_SECONDS, type HookScript } from '../../protocol/appspec/types.ts';
 import type { EventOutput } from './output.ts';
 import type { PreparedScript } from './prepare.ts';
 import type { ScriptResult } from './types.ts';
@@ -39,7 +39,7 @@ export async function superviseScript(prepared: PreparedScript, script: HookScri
   }
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const readers = Promise.all([ctx.output.consume(child.stdout!, 'stdout'), ctx.output.consume(child.stderr!, 'stderr')]);
-  const deadline = deadlineAfter(script.timeoutSeconds * 1000, ctx.signal);
+  const deadline = deadlineAfter(timeoutMs(script.timeoutSeconds), ctx.signal);
   try {
     const first = await Promise.race([exited, deadline.reached]);
     if (first === 'timeout' || first === 'aborted') {
@@ -75,6 +75,12 @@ function startFailure(where: string, err: unknown): ScriptResult {
 function stopped(reason: Stop, where: string, script: HookScript): ScriptResult {
   if (reason === 'aborted') return { errorCode: 'UnknownError', message: `${where} was stopped because the event was aborted` };
   return { errorCode: 'ScriptTimedOut', message: `${where} failed to complete in ${script.timeoutSeconds} seconds` };
+}
+
+/** Guards the timer: a non-positive or NaN value would fire at once, one above 2^31-1 ms likewise. */
+function timeoutMs(seconds: number): number {
+  const s = Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_HOOK_TIMEOUT_SECONDS;
+  return Math.min(s * 1000, 2 ** 31 - 1);
 }
 
 function deadlineAfter(ms: number, signal?: AbortSignal): { reached: Promise<Stop>; cancel: () => void } {

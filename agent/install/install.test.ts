@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, readFile, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appspec, cleanupLines, sandbox, tree, type Sandbox } from './fixtures.test-util.ts';
 import { InstallError, install, type InstallOptions } from './index.ts';
@@ -49,7 +50,7 @@ describe('install: end-to-end scenarios (reference §3.9)', () => {
     await install(opts(scenarioSpec));
     await writeFile(sb.at('d/app/a.txt'), 'edited');
     await tree(sb.archive, { 'app/a.txt': 'a2' });
-    await import('node:fs/promises').then((fs) => fs.rm(path.join(sb.archive, 'app/sub'), { recursive: true }));
+    await rm(path.join(sb.archive, 'app/sub'), { recursive: true });
     await install(opts(scenarioSpec));
     expect(existsSync(sb.at('d/app/sub'))).toBe(false);
     expect(await readFile(sb.at('d/app/a.txt'), 'utf8')).toBe('a2');
@@ -243,6 +244,13 @@ describe('install: copy semantics (§3.8) and hostile input', () => {
     await tree(sb.archive, { 'app/evil\n/etc/passwd': 'x' });
     const err = await failure(install(opts(appspec([{ source: 'app', destination: '/d' }]))));
     expect(err.code).toBe('INVALID_PATH');
+  });
+
+  it('accepts a pino logger and reports through it', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    await install(opts(appspec([]), { logger }));
+    expect(lines.some((l) => l.includes('install complete'))).toBe(true);
   });
 
   it('rejects a group id that is not a plain file name', async () => {
