@@ -19,7 +19,7 @@ export const IN_PLACE_EVENTS = [
 export type LifecycleEvent = (typeof IN_PLACE_EVENTS)[number];
 
 /** Events whose scripts come from the last successful revision rather than the one being deployed. */
-export const LAST_SUCCESSFUL_EVENTS: ReadonlySet<LifecycleEvent> = new Set([
+export const LAST_SUCCESSFUL_EVENTS: ReadonlySet<string> = new Set([
   'ApplicationStop',
   'BeforeBlockTraffic',
   'AfterBlockTraffic',

@@ -1,0 +1,66 @@
+// The agent's configuration file (YAML), validated with messages that name the key.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const AgentConfigSchema = z.object({
+  /** Where the agent keeps its identity key, journal, revisions and logs. */
+  rootDir: z.string().min(1),
+  /** libp2p listen multiaddrs, e.g. /ip4/0.0.0.0/tcp/7400 */
+  listen: z.array(z.string().startsWith('/')).min(1).default(['/ip4/0.0.0.0/tcp/7400']),
+  bootstrap: z.array(z.string().startsWith('/')).default([]),
+  /** Instance tags, as CodeDeploy's instance tags (Key=Value). */
+  tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+  /** Coordinator public keys (`ed25519:...`) whose intents this agent obeys. */
+  trustedCoordinators: z.array(z.string().startsWith('ed25519:')).min(1),
+  /** On-prem instance name; defaults to the peer id. */
+  instanceName: z.string().min(1).max(100).optional(),
+  heartbeatIntervalMs: z.number().int().min(200).max(600_000).default(3000),
+  /**
+   * Sandbox option: re-root absolute AppSpec destinations under this directory (relative to rootDir when
+   * relative) so several agents on one machine never write over each other. Hooks see it as
+   * CONVOY_DESTINATION_ROOT. Off by default.
+   */
+  destinationRoot: z.string().min(1).optional(),
+  /** Revisions kept on disk, including the current one (compatibility decision 8). */
+  maxRevisions: z.number().int().min(1).max(100).default(5),
+  /** Addresses many peers share (loopback fleets, NAT): exempt from per-IP limits. */
+  sharedAddresses: z.array(z.string().startsWith('/')).default(['/ip4/127.0.0.1']),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+}).strict();
+
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function parseAgentConfig(value: unknown, source: string, baseDir: string): AgentConfig {
+  const result = AgentConfigSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    throw new ConfigError(`${source}: key "${key}" ${issue?.message ?? 'is invalid'}`);
+  }
+  const config = result.data;
+  const rootDir = path.resolve(baseDir, config.rootDir);
+  const destinationRoot = config.destinationRoot === undefined ? undefined : path.resolve(rootDir, config.destinationRoot);
+  return { ...config, rootDir, destinationRoot };
+}
+
+export async function loadAgentConfig(file: string): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read agent config "${file}": ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  return parseAgentConfig(value, file, path.dirname(path.resolve(file)));
+}

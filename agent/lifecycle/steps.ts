@@ -1,0 +1,144 @@
+// What each lifecycle event does on this host. DownloadBundle and Install are the agent's own work;
+// BlockTraffic/AllowTraffic are no-ops without a traffic plugin (decision 12); every other event runs the
+// appspec's scripts for it, from the revision §2.2 selects.
+import { rm, access, mkdir } from 'node:fs/promises';
+import { LAST_SUCCESSFUL_EVENTS } from '../../protocol/lifecycle.ts';
+import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
+import { extractBundle } from '../archive/index.ts';
+import { install, readLastSuccessfulInstall, writeLastSuccessfulInstall, writeMostRecentInstall } from '../install/index.ts';
+import { runEventScripts } from '../hooks/index.ts';
+import type { RevisionSource, FetchProgress } from '../fetch/revision-source.ts';
+import type { Journal } from '../state/journal.ts';
+import type { AgentLayout, DeploymentPaths } from './layout.ts';
+import { loadAppSpec } from './appspec-loader.ts';
+import { failed, skipped, succeeded, type EventResult } from './outcome.ts';
+
+export interface StepContext {
+  readonly intent: DeploymentIntent;
+  readonly paths: DeploymentPaths;
+  readonly signal: AbortSignal;
+  readonly layout: AgentLayout;
+  readonly journal: Journal;
+  readonly revisionSource: RevisionSource;
+  readonly now: () => number;
+  /** Host-level variables added to every hook's environment (CONVOY_HOST, CONVOY_DESTINATION_ROOT, ...). */
+  readonly hostEnv: Readonly<Record<string, string>>;
+  readonly destinationRoot?: string;
+  readonly runAsAllowed: boolean;
+  readonly onDownloadProgress: (deploymentId: string, progress: FetchProgress) => void;
+}
+
+export type EventStep = (ctx: StepContext) => Promise<EventResult>;
+
+export function stepFor(event: string): EventStep {
+  switch (event) {
+    case 'DownloadBundle':
+      return downloadBundle;
+    case 'Install':
+      return installStep;
+    case 'BlockTraffic':
+    case 'AllowTraffic':
+      return async (ctx) => skipped(event, ctx.now(), 'no load balancer or traffic plugin configured for this group');
+    default:
+      return (ctx) => runHooks(event, ctx);
+  }
+}
+
+const downloadBundle: EventStep = async (ctx) => {
+  const startedAt = ctx.now();
+  const { intent, paths } = ctx;
+  await rm(paths.archive, { recursive: true, force: true });
+  await ctx.revisionSource.fetch(intent.revision, paths.bundle, (p) => ctx.onDownloadProgress(intent.deploymentId, p), ctx.signal);
+  await extractBundle(paths.bundle, intent.revision.bundleType, paths.archive);
+  // Refuse a revision with a bad appspec now, before any of its scripts could run.
+  await loadAppSpec(paths.archive, intent.appspecFileName);
+  await mkdir(ctx.layout.instructionsDir, { recursive: true });
+  await writeMostRecentInstall(ctx.layout.instructionsDir, intent.deploymentGroupId, paths.root);
+  return succeeded('DownloadBundle', startedAt, ctx.now(), `revision ${intent.revision.sha256.slice(0, 12)} verified and unpacked`);
+};
+
+const installStep: EventStep = async (ctx) => {
+  const startedAt = ctx.now();
+  const { intent, paths } = ctx;
+  const appspec = await loadAppSpec(paths.archive, intent.appspecFileName);
+  const result = await install({
+    archiveDir: paths.archive,
+    instructionsDir: ctx.layout.instructionsDir,
+    groupId: intent.deploymentGroupId,
+    appspec,
+    deploymentFileExistsBehavior: intent.fileExistsBehavior,
+    ...(ctx.destinationRoot !== undefined ? { destinationRoot: ctx.destinationRoot } : {}),
+  });
+  // Decision 7: the pointer moves when Install succeeds, so the next ApplicationStop runs these scripts.
+  await writeLastSuccessfulInstall(ctx.layout.instructionsDir, intent.deploymentGroupId, paths.root);
+  await ctx.journal.update(intent.deploymentId, (_r, state) => {
+    state.installed[intent.deploymentGroupId] = {
+      application: intent.application,
+      deploymentGroup: intent.deploymentGroup,
+      revisionSha256: intent.revision.sha256,
+      deploymentId: intent.deploymentId,
+    };
+  });
+  return succeeded('Install', startedAt, ctx.now(), `${result.copied} files, ${result.directories} directories installed`);
+};
+
+async function runHooks(event: string, ctx: StepContext): Promise<EventResult> {
+  const startedAt = ctx.now();
+  const revisionDir = await selectRevisionDir(event, ctx);
+  if (revisionDir === undefined) return skipped(event, startedAt, 'no previous successful install for this deployment group');
+  let scripts;
+  try {
+    scripts = (await loadAppSpec(revisionDir, ctx.intent.appspecFileName)).hooks[event] ?? [];
+  } catch (err) {
+    return failed(event, startedAt, ctx.now(), (err as Error).message);
+  }
+  if (scripts.length === 0) return skipped(event, startedAt, 'no scripts for this event');
+  const outcome = await runEventScripts({
+    event,
+    scripts,
+    revisionDir,
+    cwd: revisionDir,
+    env: hookEnv(event, ctx),
+    logFile: ctx.paths.logFile,
+    runAsAllowed: ctx.runAsAllowed,
+    signal: ctx.signal,
+  });
+  return outcome;
+}
+
+/** §2.2: last-successful-class events use the previous revision until this deployment has its own archive. */
+async function selectRevisionDir(event: string, ctx: StepContext): Promise<string | undefined> {
+  if (!LAST_SUCCESSFUL_EVENTS.has(event) || (await exists(ctx.paths.archive))) return ctx.paths.archive;
+  const previousRoot = await readLastSuccessfulInstall(ctx.layout.instructionsDir, ctx.intent.deploymentGroupId);
+  if (previousRoot === undefined) return undefined;
+  const dir = ctx.layout.archiveOf(previousRoot);
+  return (await exists(dir)) ? dir : undefined;
+}
+
+function hookEnv(event: string, ctx: StepContext): Record<string, string | undefined> {
+  const { intent } = ctx;
+  const source = intent.revision.source;
+  return {
+    ...ctx.hostEnv,
+    LIFECYCLE_EVENT: event,
+    DEPLOYMENT_ID: intent.deploymentId,
+    APPLICATION_NAME: intent.application,
+    DEPLOYMENT_GROUP_NAME: intent.deploymentGroup,
+    DEPLOYMENT_GROUP_ID: intent.deploymentGroupId,
+    BUNDLE_BUCKET: source.kind === 's3' ? source.bucket : undefined,
+    BUNDLE_KEY: source.kind === 's3' ? source.key : undefined,
+    BUNDLE_VERSION: source.kind === 's3' ? source.version : undefined,
+    BUNDLE_ETAG: source.kind === 's3' ? source.etag : undefined,
+    CONVOY_REVISION_SHA256: intent.revision.sha256,
+    CONVOY_DEPLOYMENT_ROOT: ctx.paths.root,
+  };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

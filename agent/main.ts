@@ -1,0 +1,31 @@
+// `convoy agent --config FILE`: run one host agent until SIGINT/SIGTERM.
+import '../protocol/polyfills.ts';
+import { pino } from 'pino';
+import { loadAgentConfig } from './config/config.ts';
+import { startAgent } from './agent.ts';
+
+export async function runAgentMain(configFile: string): Promise<void> {
+  const config = await loadAgentConfig(configFile);
+  const logger = pino({ level: config.logLevel, base: { role: 'agent' } });
+  const agent = await startAgent(config, logger);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'agent stopping');
+    const timer = setTimeout(() => process.exit(1), 10_000);
+    agent.stop().then(
+      () => {
+        clearTimeout(timer);
+        // Deno keeps a BroadcastChannel (mortice) open after libp2p stops; exit explicitly.
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'agent stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}

@@ -1,0 +1,57 @@
+// Builds the libp2p node every Convoy peer runs (agents, and the coordinator as a light peer):
+// TCP + noise + yamux, identify, ping, gossipsub, bootstrap dialing.
+import '../../protocol/polyfills.ts';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import { tcp } from '@libp2p/tcp';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { identify, type Identify } from '@libp2p/identify';
+import { ping, type PingService } from '@libp2p/ping';
+import { bootstrap } from '@libp2p/bootstrap';
+import { gossipsub, type GossipsubEvents } from '@chainsafe/libp2p-gossipsub';
+import type { PubSub, PrivateKey } from '@libp2p/interface';
+
+export interface FleetNodeInit {
+  readonly privateKey: PrivateKey;
+  readonly listen: readonly string[];
+  readonly bootstrap: readonly string[];
+  /**
+   * Addresses exempt from libp2p's per-IP inbound rate limit and from gossipsub's IP-colocation penalty.
+   * Needed whenever many peers share one address: a local fleet on 127.0.0.1, or hosts behind one NAT.
+   */
+  readonly sharedAddresses: readonly string[];
+}
+
+export type FleetServices = {
+  identify: Identify;
+  ping: PingService;
+  pubsub: PubSub<GossipsubEvents>;
+};
+export type FleetNode = Libp2p<FleetServices>;
+
+export async function createFleetNode(init: FleetNodeInit): Promise<FleetNode> {
+  const whitelistIps = init.sharedAddresses.map((a) => a.replace(/^\/ip[46]\//, '').split('/')[0] ?? a);
+  return createLibp2p({
+    privateKey: init.privateKey,
+    addresses: { listen: [...init.listen] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: init.bootstrap.length > 0 ? [bootstrap({ list: [...init.bootstrap], timeout: 100 })] : [],
+    connectionManager: {
+      allow: init.sharedAddresses.map((a) => (a.includes('/ipcidr/') ? a : `${a}/ipcidr/32`)),
+      maxConnections: 300,
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        // Small fleets: flood publishing reaches every subscribed peer directly, not only the mesh.
+        floodPublish: true,
+        scoreParams: { IPColocationFactorWhitelist: new Set(whitelistIps) },
+      }),
+    },
+  });
+}

@@ -1,0 +1,63 @@
+// Signs each lifecycle outcome with the host's peer key, journals it (so status queries can replay it
+// after a restart) and publishes it over gossip. Publishing is best effort: the coordinator also pulls
+// reports over PROTOCOL_STATUS when a heartbeat shows it missed some.
+import type { Logger } from 'pino';
+import { seal, encodeEnvelope, type Signer } from '../../protocol/signing/envelope.ts';
+import { LOG_TAIL_MAX_BYTES, REPORT_VERSION, type HostStatus, type LifecycleReport } from '../../protocol/messages/report.ts';
+import { TOPIC_REPORTS } from '../../protocol/topics.ts';
+import type { Journal } from '../state/journal.ts';
+
+export type ReportFields = Omit<LifecycleReport, 'type' | 'v' | 'deploymentId' | 'host' | 'seq' | 'hostStatus'>;
+
+export interface Reporter {
+  publish(deploymentId: string, fields: ReportFields, hostStatus: HostStatus): Promise<void>;
+}
+
+export interface ReporterComponents {
+  readonly journal: Journal;
+  readonly signer: Signer;
+  readonly gossip: (topic: string, data: Uint8Array) => Promise<void>;
+  readonly logger: Logger;
+}
+
+export function createReporter(c: ReporterComponents): Reporter {
+  return {
+    async publish(deploymentId, fields, hostStatus) {
+      let envelope;
+      await c.journal.update(deploymentId, (record) => {
+        const report: LifecycleReport = {
+          type: 'report',
+          v: REPORT_VERSION,
+          deploymentId,
+          host: c.signer.id,
+          seq: record.nextReportSeq,
+          ...fields,
+          message: truncateUtf8(fields.message, 4096),
+          logTail: tailUtf8(fields.logTail, LOG_TAIL_MAX_BYTES),
+          hostStatus,
+        };
+        envelope = seal('report', report, c.signer);
+        record.nextReportSeq += 1;
+        record.reports.push(envelope);
+      });
+      try {
+        await c.gossip(TOPIC_REPORTS, encodeEnvelope(envelope!));
+      } catch (err) {
+        c.logger.warn({ err, deploymentId }, 'report could not be gossiped now; it stays available over the status protocol');
+      }
+    },
+  };
+}
+
+/** The last `maxBytes` bytes of `text`, cut on a character boundary. */
+export function tailUtf8(text: string, maxBytes: number): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= maxBytes) return text;
+  let start = bytes.length - maxBytes;
+  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++;
+  return new TextDecoder().decode(bytes.subarray(start));
+}
+
+function truncateUtf8(text: string, maxChars: number): string {
+  return text.length <= maxChars ? text : text.slice(0, maxChars - 1) + '…';
+}

@@ -1,0 +1,124 @@
+// `convoy deploy create|get|wait|list|logs`.
+import type { Command } from 'commander';
+import { ApiClient, isUnreachable } from '../cli/client.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
+import { renderDeployment } from '../cli/render.ts';
+import { CoordinatorStore } from '../store/store.ts';
+import { buildDeploymentView, type DeploymentView } from '../status/deployment-view.ts';
+import type { CoordinatorConfig } from '../config/config.ts';
+import { coordinatorConfig, parseTagFilters, printJson, type GlobalOptions } from './common.ts';
+import { waitForDeployment } from './wait.ts';
+
+interface CreateOptions extends GlobalOptions {
+  application: string;
+  group: string;
+  revision: string;
+  deploymentConfig?: string;
+  targets?: string;
+  fileExistsBehavior?: string;
+  ignoreApplicationStopFailures?: boolean;
+  description?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export function registerDeploy(program: Command): void {
+  const deploy = program.command('deploy').description('create deployments and follow them');
+
+  deploy
+    .command('create')
+    .description('sign and publish a deployment intent to the hosts matching the tag filters')
+    .requiredOption('--application <name>', 'application name')
+    .requiredOption('--group <name>', 'deployment group name')
+    .requiredOption('--revision <id>', 'revision id from `convoy push` (full SHA-256 or a unique prefix)')
+    .option('--deployment-config <name>', 'deployment configuration (alias --deployment-config-name)', 'CodeDeployDefault.AllAtOnce')
+    .option('--deployment-config-name <name>', 'same as --deployment-config (the aws CLI spelling)')
+    .option('--targets <filters>', 'tag filters Key=Value[,Key=Value]; a host matching any filter is a target')
+    .option('--file-exists-behavior <b>', 'DISALLOW | OVERWRITE | RETAIN (the appspec value wins)', 'DISALLOW')
+    .option('--ignore-application-stop-failures', 'continue when ApplicationStop/BeforeBlockTraffic/AfterBlockTraffic fail')
+    .option('--description <text>', 'free text, up to 256 characters')
+    .option('--wait', 'follow the deployment until it finishes (exit code as `deploy wait`)')
+    .option('--json', 'print { deploymentId, targets } as JSON')
+    .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
+    .addHelpText('after', '\nTargets are resolved once, from live heartbeats, when the deployment is created.\nExample: convoy deploy create --application web --group prod --revision 3f2a9c1e --targets env=prod --wait')
+    .action(async (opts: CreateOptions & { deploymentConfigName?: string }) => {
+      const config = await coordinatorConfig(opts);
+      const behavior = (opts.fileExistsBehavior ?? 'DISALLOW').toUpperCase();
+      if (!['DISALLOW', 'OVERWRITE', 'RETAIN'].includes(behavior)) {
+        throw new CliError(`--file-exists-behavior "${opts.fileExistsBehavior}" must be DISALLOW, OVERWRITE or RETAIN`, EXIT.usage);
+      }
+      const created = await ApiClient.forConfig(config).post<{ deploymentId: string; targets: string[] }>('/v1/deployments', {
+        application: opts.application,
+        deploymentGroup: opts.group,
+        revision: opts.revision,
+        config: opts.deploymentConfigName ?? opts.deploymentConfig,
+        targets: parseTagFilters(opts.targets),
+        fileExistsBehavior: behavior,
+        ignoreApplicationStopFailures: opts.ignoreApplicationStopFailures ?? false,
+        ...(opts.description !== undefined ? { description: opts.description } : {}),
+      });
+      if (opts.json) printJson(created);
+      else process.stdout.write(`${created.deploymentId}\n`);
+      if (opts.wait) process.exitCode = await waitForDeployment(config, created.deploymentId, { json: false });
+    });
+
+  deploy
+    .command('get <deploymentId>')
+    .description('show a deployment: status, and per host the status of each lifecycle event')
+    .option('--json', 'print the full deployment view as JSON')
+    .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
+    .action(async (id: string, opts: GlobalOptions & { json?: boolean }) => {
+      const view = await getDeployment(await coordinatorConfig(opts), id);
+      if (opts.json) printJson(view);
+      else process.stdout.write(renderDeployment(view) + '\n');
+      process.exitCode = view.status === 'Failed' || view.status === 'Stopped' ? EXIT.failed : EXIT.ok;
+    });
+
+  deploy
+    .command('wait <deploymentId>')
+    .description('follow a deployment with live progress until it finishes; exit 0 only if it succeeded')
+    .option('--timeout <seconds>', 'give up after this long (exit code 4)')
+    .option('--json', 'print the final deployment view as JSON instead of live progress')
+    .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
+    .action(async (id: string, opts: GlobalOptions & { json?: boolean; timeout?: string }) => {
+      const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout) * 1000;
+      if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new CliError(`--timeout "${opts.timeout}" must be a positive number of seconds`, EXIT.usage);
+      process.exitCode = await waitForDeployment(await coordinatorConfig(opts), id, { json: opts.json ?? false, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    });
+
+  deploy
+    .command('list')
+    .description('list recent deployments')
+    .option('--json', 'print as JSON')
+    .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
+    .action(async (opts: GlobalOptions & { json?: boolean }) => {
+      const { deployments } = await ApiClient.forConfig(await coordinatorConfig(opts)).get<{ deployments: DeploymentView[] }>('/v1/deployments');
+      if (opts.json) return printJson(deployments);
+      for (const d of deployments) {
+        process.stdout.write(`${d.deploymentId}  ${d.status.padEnd(10)}  ${d.application}/${d.deploymentGroup}  ${d.revision.slice(0, 12)}  ${new Date(d.createdAt).toISOString()}\n`);
+      }
+    });
+
+  deploy
+    .command('logs <deploymentId>')
+    .description("fetch a host's complete hook log for a deployment, from the host itself")
+    .requiredOption('--host <peer>', 'peer id or instance name of the host')
+    .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
+    .action(async (id: string, opts: GlobalOptions & { host: string }) => {
+      const res = await ApiClient.forConfig(await coordinatorConfig(opts)).getText(`/v1/deployments/${encodeURIComponent(id)}/logs?host=${encodeURIComponent(opts.host)}`);
+      process.stdout.write(await res.text());
+    });
+}
+
+/** From the daemon, or straight from the durable store when the daemon is not running. */
+export async function getDeployment(config: CoordinatorConfig, id: string): Promise<DeploymentView> {
+  try {
+    return await ApiClient.forConfig(config).get<DeploymentView>(`/v1/deployments/${encodeURIComponent(id)}`);
+  } catch (err) {
+    if (!isUnreachable(err)) throw err;
+    const store = await CoordinatorStore.open(config.dataDir);
+    const stored = await store.getDeployment(id);
+    if (stored === undefined) throw new CliError(`Deployment ${id} does not exist`, EXIT.failed);
+    return buildDeploymentView(stored, await store.reports(id), store.fleetEntries());
+  }
+}

@@ -1,0 +1,64 @@
+// The coordinator's configuration (coordinator.yaml). Every coordinator command takes `--config FILE`
+// or the CONVOY_CONFIG environment variable.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const CoordinatorConfigSchema = z.object({
+  /** Durable store: deployments, reports, fleet view, revision store, libp2p identity. */
+  dataDir: z.string().min(1),
+  /** Ed25519 signing key (PEM, PKCS#8) made by `convoy keygen`. */
+  keyFile: z.string().min(1),
+  /** libp2p listen multiaddrs of the coordinator's own peer (it seeds revisions from here). */
+  listen: z.array(z.string().startsWith('/')).min(1).default(['/ip4/127.0.0.1/tcp/0']),
+  bootstrap: z.array(z.string().startsWith('/')).default([]),
+  /** Local control API used by the CLI; loopback by default. */
+  api: z.object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(7480),
+  }).strict().default({ host: '127.0.0.1', port: 7480 }),
+  sharedAddresses: z.array(z.string().startsWith('/')).default(['/ip4/127.0.0.1']),
+  /** How long a published intent stays valid for hosts that have not yet received it. */
+  intentTtlMs: z.number().int().min(1000).default(24 * 3600 * 1000),
+  /** A host whose last heartbeat is older than this is reported as not alive. */
+  aliveWindowMs: z.number().int().min(1000).default(15_000),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+}).strict();
+
+export type CoordinatorConfig = z.infer<typeof CoordinatorConfigSchema>;
+
+export class CoordinatorConfigError extends Error {
+  override readonly name = 'CoordinatorConfigError';
+}
+
+export function resolveConfigPath(flag: string | undefined): string {
+  const file = flag ?? process.env.CONVOY_CONFIG;
+  if (file === undefined || file === '') {
+    throw new CoordinatorConfigError('No coordinator config: pass --config FILE or set CONVOY_CONFIG');
+  }
+  return file;
+}
+
+export async function loadCoordinatorConfig(file: string): Promise<CoordinatorConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CoordinatorConfigError(`Cannot read coordinator config "${file}": ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new CoordinatorConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  const result = CoordinatorConfigSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    throw new CoordinatorConfigError(`${file}: key "${key}" ${issue?.message ?? 'is invalid'}`);
+  }
+  const base = path.dirname(path.resolve(file));
+  return { ...result.data, dataDir: path.resolve(base, result.data.dataDir), keyFile: path.resolve(base, result.data.keyFile) };
+}

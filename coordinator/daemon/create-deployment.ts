@@ -1,0 +1,93 @@
+// Turns an operator's request into a signed intent: resolves targets from live heartbeats (snapshotted
+// at creation, as CodeDeploy does), allocates the group sequence, signs, stores. Publishing is the caller's.
+import { createHash, randomInt } from 'node:crypto';
+import { seal, type Signer, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
+import { INTENT_VERSION, decodeIntent, type DeploymentConfig, type DeploymentIntent } from '../../protocol/messages/intent.ts';
+import type { CoordinatorStore, StoredDeployment } from '../store/store.ts';
+import { resolveDeploymentConfig } from './deployment-configs.ts';
+
+export interface CreateDeploymentRequest {
+  readonly application: string;
+  readonly deploymentGroup: string;
+  readonly revision: string;
+  readonly config?: string;
+  /** Tag filters; a host matches if it carries any of them (CodeDeploy's OR across filters). */
+  readonly targets: readonly { key: string; value: string }[];
+  readonly fileExistsBehavior?: 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
+  readonly ignoreApplicationStopFailures?: boolean;
+  readonly description?: string;
+  readonly rollbackOf?: string;
+}
+
+export class RequestError extends Error {
+  override readonly name = 'RequestError';
+}
+
+export interface CreateContext {
+  readonly store: CoordinatorStore;
+  readonly signer: Signer;
+  readonly seed: { peerId: string; addrs: string[] };
+  readonly now: number;
+  readonly aliveWindowMs: number;
+  readonly intentTtlMs: number;
+}
+
+export async function createDeployment(req: CreateDeploymentRequest, ctx: CreateContext): Promise<{ intent: DeploymentIntent; envelope: SignedEnvelope }> {
+  const revision = await ctx.store.findRevision(req.revision);
+  if (revision === undefined) throw new RequestError(`Revision "${req.revision}" is not in the revision store (push it first; give the full hash or a unique prefix of at least 8 hex digits)`);
+  const config: DeploymentConfig = resolveDeploymentConfig(req.config ?? 'CodeDeployDefault.OneAtATime');
+  const targets = matchTargets(ctx, req.targets);
+  if (targets.length === 0) {
+    throw new RequestError(`No live host matches ${req.targets.map((t) => `${t.key}=${t.value}`).join(' or ') || '(no tag filter)'}`);
+  }
+  const deploymentGroupId = groupId(req.application, req.deploymentGroup);
+  const draft = {
+    type: 'intent', v: INTENT_VERSION,
+    deploymentId: newDeploymentId(),
+    application: req.application,
+    deploymentGroup: req.deploymentGroup,
+    deploymentGroupId,
+    groupSequence: await ctx.store.nextGroupSequence(deploymentGroupId),
+    revision: {
+      sha256: revision.sha256, size: revision.size, bundleType: revision.bundleType,
+      source: { kind: 'seed', peers: [ctx.seed] },
+    },
+    targets: targets.sort(),
+    config,
+    fileExistsBehavior: req.fileExistsBehavior ?? 'DISALLOW',
+    ignoreApplicationStopFailures: req.ignoreApplicationStopFailures ?? false,
+    createdAt: ctx.now,
+    expiresAt: ctx.now + ctx.intentTtlMs,
+    ...(req.rollbackOf !== undefined ? { rollbackOf: req.rollbackOf } : {}),
+    ...(req.description !== undefined ? { description: req.description } : {}),
+  };
+  let intent: DeploymentIntent;
+  try {
+    intent = decodeIntent(draft);
+  } catch (err) {
+    throw new RequestError((err as Error).message);
+  }
+  const envelope = seal('intent', intent, ctx.signer);
+  const stored: StoredDeployment = { intent, intentEnvelope: envelope, createdAt: ctx.now };
+  await ctx.store.saveDeployment(stored);
+  return { intent, envelope };
+}
+
+function matchTargets(ctx: CreateContext, filters: CreateDeploymentRequest['targets']): string[] {
+  return ctx.store.fleetEntries()
+    .filter((f) => ctx.now - f.receivedAt <= ctx.aliveWindowMs)
+    .filter((f) => filters.length === 0 || filters.some((t) => f.heartbeat.tags[t.key] === t.value))
+    .map((f) => f.heartbeat.host);
+}
+
+/** A stable id for a group, safe as a file name on every host (hooks see it as DEPLOYMENT_GROUP_ID). */
+export function groupId(application: string, group: string): string {
+  return 'dg-' + createHash('sha256').update(`${application}\n${group}`).digest('hex').slice(0, 16);
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+export function newDeploymentId(): string {
+  let id = 'd-';
+  for (let i = 0; i < 9; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+  return id;
+}

@@ -1,0 +1,148 @@
+// The coordinator daemon (`convoy serve`): a light libp2p peer that seeds revisions from the revision
+// store, publishes signed intents (and republishes them until they finish or expire, for hosts that join
+// late), records every verified report and heartbeat durably, pulls reports it missed from the hosts
+// themselves, and answers the CLI over a loopback HTTP API. The fleet does not need it once an intent is out.
+import type { Logger } from 'pino';
+import type { Server } from 'node:http';
+import { TOPIC_HEARTBEATS, TOPIC_INTENTS, TOPIC_REPORTS, PROTOCOL_STATUS } from '../../protocol/topics.ts';
+import { encodeEnvelope, type Signer, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
+import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
+import type { CoordinatorConfig } from '../config/config.ts';
+import { loadCoordinatorKey } from '../config/keys.ts';
+import { CoordinatorStore, type StoredDeployment } from '../store/store.ts';
+import { createFleetNode, type FleetNode } from '../../agent/network/node.ts';
+import { loadOrCreateIdentity } from '../../agent/state/identity.ts';
+import { serveBundles } from '../../agent/fetch/seed-server.ts';
+import { decodeJsonFrame, requestFrames } from '../../agent/network/frames.ts';
+import { verifyHeartbeat, verifyReport } from './intake.ts';
+import { buildDeploymentView, type DeploymentView } from '../status/deployment-view.ts';
+import { createDeployment, type CreateDeploymentRequest } from './create-deployment.ts';
+import { startHttpApi } from './http-api.ts';
+
+const REPUBLISH_INTERVAL_MS = 5000;
+const RECONCILE_INTERVAL_MS = 2000;
+
+export interface CoordinatorDaemon {
+  readonly peerId: string;
+  readonly node: FleetNode;
+  readonly store: CoordinatorStore;
+  readonly apiUrl: string;
+  view(id: string): Promise<DeploymentView | undefined>;
+  create(req: CreateDeploymentRequest): Promise<DeploymentIntent>;
+  stop(): Promise<void>;
+}
+
+export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: Logger): Promise<CoordinatorDaemon> {
+  const signer: Signer = await loadCoordinatorKey(config.keyFile);
+  const store = await CoordinatorStore.open(config.dataDir);
+  const privateKey = await loadOrCreateIdentity(config.dataDir);
+  const node = await createFleetNode({ privateKey, listen: config.listen, bootstrap: config.bootstrap, sharedAddresses: config.sharedAddresses });
+  const log = logger.child({ peerId: node.peerId.toString() });
+  const intents = new Map<string, StoredDeployment>();
+  for (const d of await store.listDeployments()) intents.set(d.intent.deploymentId, d);
+
+  const publishIntent = async (envelope: SignedEnvelope): Promise<void> => {
+    await node.services.pubsub.publish(TOPIC_INTENTS, encodeEnvelope(envelope));
+  };
+  const recordReport = async (data: Uint8Array | string): Promise<void> => {
+    const { report, envelope } = verifyReport(data, (id) => intents.get(id)?.intent);
+    if (await store.appendReport(report, envelope)) await maybeFinalize(report.deploymentId);
+  };
+  const maybeFinalize = async (id: string): Promise<void> => {
+    const d = intents.get(id);
+    if (d === undefined || d.finalStatus !== undefined) return;
+    const view = buildDeploymentView(d, await store.reports(id), store.fleetEntries());
+    if (view.status === 'Succeeded' || view.status === 'Failed' || view.status === 'Stopped') {
+      d.finalStatus = view.status;
+      d.completedAt = Date.now();
+      await store.saveDeployment(d);
+      log.info({ deploymentId: id, status: view.status }, 'deployment finished');
+    }
+  };
+
+  node.services.pubsub.addEventListener('message', (evt) => {
+    const { topic, data } = evt.detail;
+    if (topic === TOPIC_REPORTS) {
+      recordReport(data).catch((err: unknown) => log.warn({ reason: (err as Error).message }, 'report rejected'));
+    } else if (topic === TOPIC_HEARTBEATS) {
+      try {
+        store.recordHeartbeat(verifyHeartbeat(data), Date.now());
+      } catch (err) {
+        log.warn({ reason: (err as Error).message }, 'heartbeat rejected');
+      }
+    }
+  });
+  for (const topic of [TOPIC_INTENTS, TOPIC_REPORTS, TOPIC_HEARTBEATS]) node.services.pubsub.subscribe(topic);
+  await serveBundles(node, (sha) => store.locateBundle(sha), (err, peer) => log.debug({ err, peer }, 'bundle request failed'));
+
+  // Reports travel by gossip, which can lose them (no mesh yet, a restart): pull what is missing from
+  // hosts whose heartbeat says they got further than what we hold.
+  const reconcile = async (): Promise<void> => {
+    for (const d of intents.values()) {
+      if (d.finalStatus !== undefined) continue;
+      const reports = await store.reports(d.intent.deploymentId);
+      for (const entry of store.fleetEntries()) {
+        const hb = entry.heartbeat;
+        if (!d.intent.targets.includes(hb.host) || hb.lastDeployment?.deploymentId !== d.intent.deploymentId) continue;
+        const latest = reports.filter((r) => r.report.host === hb.host).sort((a, b) => b.report.seq - a.report.seq)[0];
+        if (latest?.report.hostStatus === hb.lastDeployment.status) continue;
+        await pullReports(node, hb.host, hb.addrs, d.intent.deploymentId, recordReport).catch((err: unknown) =>
+          log.debug({ err, host: hb.host }, 'status pull failed'));
+      }
+      await maybeFinalize(d.intent.deploymentId);
+    }
+    await store.flushFleet();
+  };
+
+  const timers = [
+    setInterval(() => {
+      const now = Date.now();
+      for (const d of intents.values()) {
+        if (d.finalStatus === undefined && d.intent.expiresAt > now) publishIntent(d.intentEnvelope).catch(() => undefined);
+      }
+    }, REPUBLISH_INTERVAL_MS),
+    setInterval(() => { reconcile().catch((err: unknown) => log.warn({ err }, 'reconcile failed')); }, RECONCILE_INTERVAL_MS),
+  ];
+
+  const daemon: CoordinatorDaemon = {
+    peerId: node.peerId.toString(),
+    node,
+    store,
+    apiUrl: '',
+    async view(id) {
+      const d = intents.get(id) ?? (await store.getDeployment(id));
+      return d === undefined ? undefined : buildDeploymentView(d, await store.reports(id), store.fleetEntries());
+    },
+    async create(req) {
+      const { intent, envelope } = await createDeployment(req, {
+        store, signer, now: Date.now(), aliveWindowMs: config.aliveWindowMs, intentTtlMs: config.intentTtlMs,
+        seed: { peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) },
+      });
+      intents.set(intent.deploymentId, { intent, intentEnvelope: envelope, createdAt: intent.createdAt });
+      await publishIntent(envelope);
+      log.info({ deploymentId: intent.deploymentId, targets: intent.targets.length }, 'intent published');
+      return intent;
+    },
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.flushFleet();
+      await node.stop();
+    },
+  };
+  const { server, url } = await startHttpApi(daemon, config, log);
+  (daemon as { apiUrl: string }).apiUrl = url;
+  log.info({ api: url, addrs: node.getMultiaddrs().map((a) => a.toString()), coordinatorKey: signer.id }, 'coordinator started');
+  return daemon;
+}
+
+async function pullReports(node: FleetNode, host: string, addrs: readonly string[], deploymentId: string, record: (data: string) => Promise<void>): Promise<void> {
+  const signal = AbortSignal.timeout(5000);
+  for await (const frame of requestFrames(node, { peerId: host, addrs }, PROTOCOL_STATUS, { deploymentId }, signal)) {
+    const answer = decodeJsonFrame(frame) as { ok: boolean; reports?: unknown[] };
+    for (const envelope of answer.reports ?? []) await record(JSON.stringify(envelope)).catch(() => undefined);
+    return;
+  }
+}
+
+export type { Server };

@@ -1,0 +1,83 @@
+// The daemon's loopback control API (JSON over HTTP) used by the CLI. Deterministic errors are 4xx
+// with `{ error }` naming what is wrong.
+import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { CoordinatorConfig } from '../config/config.ts';
+import type { CoordinatorDaemon } from './daemon.ts';
+import { RequestError, type CreateDeploymentRequest } from './create-deployment.ts';
+import { fleetView } from '../status/fleet-view.ts';
+import { streamHostLog } from './host-logs.ts';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export async function startHttpApi(daemon: CoordinatorDaemon, config: CoordinatorConfig, log: Logger): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    route(daemon, config, req, res).catch((err: unknown) => {
+      const status = err instanceof RequestError ? 400 : 500;
+      if (status === 500) log.error({ err }, 'api request failed');
+      if (!res.headersSent) sendJson(res, status, { error: (err as Error).message });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.api.port, config.api.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://${config.api.host}:${port}` };
+}
+
+async function route(daemon: CoordinatorDaemon, config: CoordinatorConfig, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const parts = url.pathname.split('/').filter(Boolean);
+  if (req.method === 'GET' && url.pathname === '/v1/health') {
+    return sendJson(res, 200, { ok: true, peerId: daemon.peerId, addrs: daemon.node.getMultiaddrs().map((a) => a.toString()) });
+  }
+  if (req.method === 'GET' && url.pathname === '/v1/fleet') {
+    return sendJson(res, 200, { hosts: fleetView(daemon.store.fleetEntries(), Date.now(), config.aliveWindowMs) });
+  }
+  if (parts[0] === 'v1' && parts[1] === 'deployments') {
+    if (req.method === 'POST' && parts.length === 2) {
+      const intent = await daemon.create((await readJson(req)) as CreateDeploymentRequest);
+      return sendJson(res, 201, { deploymentId: intent.deploymentId, targets: intent.targets });
+    }
+    if (req.method === 'GET' && parts.length === 2) {
+      const all = await daemon.store.listDeployments();
+      const views = await Promise.all(all.slice(0, 50).map((d) => daemon.view(d.intent.deploymentId)));
+      return sendJson(res, 200, { deployments: views });
+    }
+    const id = parts[2] ?? '';
+    const view = await daemon.view(id);
+    if (view === undefined) return sendJson(res, 404, { error: `Deployment ${id} does not exist` });
+    if (req.method === 'GET' && parts.length === 3) return sendJson(res, 200, view);
+    if (req.method === 'GET' && parts[3] === 'logs') {
+      const host = url.searchParams.get('host') ?? '';
+      const target = view.hosts.find((h) => h.peerId === host || h.instanceName === host);
+      if (target === undefined) throw new RequestError(`Host "${host}" is not a target of ${id}`);
+      const addrs = daemon.store.fleetEntries().find((f) => f.heartbeat.host === target.peerId)?.heartbeat.addrs ?? [];
+      return streamHostLog(daemon.node, { peerId: target.peerId, addrs }, id, res);
+    }
+  }
+  sendJson(res, 404, { error: `No route for ${req.method} ${url.pathname}` });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new RequestError(`Request body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new RequestError('Request body is not JSON');
+  }
+}

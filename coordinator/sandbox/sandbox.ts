@@ -1,0 +1,120 @@
+// A local fleet on 127.0.0.1: one coordinator daemon and N agents, each a separate OS process with its own
+// root dir under DIR. Agents rebase absolute AppSpec destinations under their root, so they never write
+// over each other, and run hooks as the invoking user.
+import { mkdir, writeFile, readFile, rm, access } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify as toYaml } from 'yaml';
+import { generateCoordinatorKey, loadCoordinatorKey } from '../config/keys.ts';
+import { loadCoordinatorConfig } from '../config/config.ts';
+import { ApiClient } from '../cli/client.ts';
+import type { HostHealth } from '../status/fleet-view.ts';
+import { freePort, isAlive, sandboxProcesses, spawnDetached, waitFor } from './processes.ts';
+
+export interface SandboxUpOptions {
+  readonly dir: string;
+  readonly agents: number;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** `node` (default) runs the compiled CLI; `deno` runs agent/bin.ts from source under Deno 2. */
+  readonly runtime?: 'node' | 'deno';
+  readonly heartbeatIntervalMs?: number;
+  readonly logLevel?: string;
+}
+
+export interface SandboxState {
+  readonly dir: string;
+  readonly configFile: string;
+  readonly apiUrl: string;
+  readonly coordinatorPid: number;
+  readonly coordinatorPeerId: string;
+  readonly agents: { name: string; pid: number; dir: string }[];
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The repository root, whether running from dist/ (compiled) or from source. */
+export const REPO_ROOT = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+const CLI_ENTRY = path.join(REPO_ROOT, 'dist', 'coordinator', 'cli', 'main.js');
+
+export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxState> {
+  const dir = path.resolve(opts.dir);
+  const previous = await readState(dir);
+  if (previous && isAlive(previous.coordinatorPid)) throw new Error(`A sandbox is already running in ${dir} (stop it with: convoy sandbox down --dir ${opts.dir})`);
+  await mkdir(path.join(dir, 'coordinator'), { recursive: true });
+  const keyFile = path.join(dir, 'coordinator', 'key.pem');
+  const signer = (await exists(keyFile)) ? await loadCoordinatorKey(keyFile) : await generateCoordinatorKey(keyFile);
+  const [apiPort, p2pPort] = [await freePort(), await freePort()];
+  const configFile = path.join(dir, 'coordinator.yaml');
+  await writeFile(configFile, toYaml({
+    dataDir: 'coordinator', keyFile: 'coordinator/key.pem', listen: [`/ip4/127.0.0.1/tcp/${p2pPort}`],
+    api: { host: '127.0.0.1', port: apiPort }, aliveWindowMs: 10_000, logLevel: opts.logLevel ?? 'info',
+  }));
+  const env = { ...process.env, CONVOY_SANDBOX: dir };
+  const coordinatorPid = spawnDetached(process.execPath, [CLI_ENTRY, 'serve', '--config', configFile], path.join(dir, 'coordinator', 'daemon.log'), env, dir);
+  const client = ApiClient.forConfig(await loadCoordinatorConfig(configFile));
+  const health = await waitFor('the coordinator daemon', 20_000, () => client.get<{ peerId: string }>('/v1/health'));
+  const bootstrap = `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${health.peerId}`;
+
+  const agents: SandboxState['agents'] = [];
+  for (let i = 1; i <= opts.agents; i++) {
+    const name = `agent-${i}`;
+    const agentDir = path.join(dir, 'agents', name);
+    await mkdir(agentDir, { recursive: true });
+    const agentConfig = path.join(agentDir, 'agent.yaml');
+    await writeFile(agentConfig, toYaml({
+      rootDir: '.', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [bootstrap], instanceName: name,
+      tags: { Name: name, ...opts.tags }, trustedCoordinators: [signer.id], destinationRoot: 'dest',
+      heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 1000, logLevel: opts.logLevel ?? 'info',
+    }));
+    const [command, args] = opts.runtime === 'deno'
+      ? [path.join(REPO_ROOT, 'node_modules', '.bin', 'deno'), ['run', '-A', '--quiet', path.join(REPO_ROOT, 'agent', 'bin.ts'), '--config', agentConfig]]
+      : [process.execPath, [CLI_ENTRY, 'agent', '--config', agentConfig]];
+    agents.push({ name, dir: agentDir, pid: spawnDetached(command, args, path.join(agentDir, 'agent.log'), env, REPO_ROOT) });
+  }
+  const state: SandboxState = { dir, configFile, apiUrl: `http://127.0.0.1:${apiPort}`, coordinatorPid, coordinatorPeerId: health.peerId, agents };
+  await writeFile(path.join(dir, 'sandbox.json'), JSON.stringify(state, null, 2));
+  await waitFor(`${opts.agents} agents to join the fleet`, 60_000, async () => {
+    const { hosts } = await client.get<{ hosts: HostHealth[] }>('/v1/fleet');
+    const joined = hosts.filter((h) => h.alive && agents.some((a) => a.name === h.instanceName));
+    return joined.length === agents.length ? joined : undefined;
+  });
+  return state;
+}
+
+export async function sandboxDown(dirArg: string): Promise<{ stopped: number }> {
+  const dir = path.resolve(dirArg);
+  const state = await readState(dir);
+  const pids = new Set<number>(await sandboxProcesses(dir));
+  if (state) {
+    pids.add(state.coordinatorPid);
+    for (const a of state.agents) pids.add(a.pid);
+  }
+  const alive = [...pids].filter(isAlive);
+  for (const pid of alive) signal(pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && alive.some(isAlive)) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of alive.filter(isAlive)) signal(pid, 'SIGKILL');
+  // Hook scripts may have started daemons of their own (CodeDeploy allows it); they carry the marker too.
+  for (const pid of await sandboxProcesses(dir)) signal(pid, 'SIGKILL');
+  await rm(path.join(dir, 'sandbox.json'), { force: true });
+  return { stopped: alive.length };
+}
+
+async function readState(dir: string): Promise<SandboxState | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, 'sandbox.json'), 'utf8')) as SandboxState;
+  } catch {
+    return undefined;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(() => true, () => false);
+}

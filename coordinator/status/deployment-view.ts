@@ -1,0 +1,76 @@
+// What the coordinator knows about one deployment, derived from the signed intent and the verified
+// reports: per host, per event status, and the deployment's status under CodeDeploy's success rule.
+import type { HostStatus, LifecycleReport } from '../../protocol/messages/report.ts';
+import type { DeploymentStatus } from '../../protocol/messages/summary.ts';
+import type { FleetEntry, StoredDeployment, StoredReport } from '../store/store.ts';
+import { deploymentOutcome } from './outcome.ts';
+
+export interface EventView {
+  readonly event: string;
+  readonly status: LifecycleReport['status'];
+  readonly errorCode: LifecycleReport['errorCode'];
+  readonly exitCode?: number;
+  readonly scriptName: string;
+  readonly message: string;
+  readonly logTail: string;
+  readonly startedAt: number;
+  readonly endedAt?: number;
+}
+
+export interface HostView {
+  readonly peerId: string;
+  readonly instanceName: string;
+  readonly status: HostStatus;
+  readonly events: EventView[];
+}
+
+export interface DeploymentView {
+  readonly deploymentId: string;
+  readonly application: string;
+  readonly deploymentGroup: string;
+  readonly revision: string;
+  readonly config: string;
+  readonly status: DeploymentStatus;
+  readonly createdAt: number;
+  readonly completedAt?: number;
+  readonly rollbackOf?: string;
+  readonly counts: Record<HostStatus, number>;
+  readonly hosts: HostView[];
+}
+
+export function buildDeploymentView(d: StoredDeployment, reports: readonly StoredReport[], fleet: readonly FleetEntry[]): DeploymentView {
+  const names = new Map(fleet.map((f) => [f.heartbeat.host, f.heartbeat.instanceName]));
+  const hosts = d.intent.targets.map((peerId) => hostView(peerId, names.get(peerId) ?? peerId, reports.filter((r) => r.report.host === peerId)));
+  const counts: Record<HostStatus, number> = { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Stopped: 0 };
+  for (const h of hosts) counts[h.status] += 1;
+  const status = d.finalStatus ?? deploymentOutcome(d.intent.config, hosts.map((h) => h.status));
+  return {
+    deploymentId: d.intent.deploymentId,
+    application: d.intent.application,
+    deploymentGroup: d.intent.deploymentGroup,
+    revision: d.intent.revision.sha256,
+    config: d.intent.config.name,
+    status,
+    createdAt: d.createdAt,
+    ...(d.completedAt !== undefined ? { completedAt: d.completedAt } : {}),
+    ...(d.intent.rollbackOf !== undefined ? { rollbackOf: d.intent.rollbackOf } : {}),
+    counts,
+    hosts,
+  };
+}
+
+function hostView(peerId: string, instanceName: string, reports: readonly StoredReport[]): HostView {
+  const ordered = [...reports].sort((a, b) => a.report.seq - b.report.seq);
+  const events = new Map<string, EventView>();
+  let status: HostStatus = 'Pending';
+  for (const { report: r } of ordered) {
+    events.set(r.event, {
+      event: r.event, status: r.status, errorCode: r.errorCode, scriptName: r.scriptName, message: r.message,
+      logTail: r.logTail, startedAt: r.startedAt,
+      ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+      ...(r.endedAt !== undefined ? { endedAt: r.endedAt } : {}),
+    });
+    status = r.hostStatus;
+  }
+  return { peerId, instanceName, status, events: [...events.values()] };
+}

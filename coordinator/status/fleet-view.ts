@@ -1,0 +1,32 @@
+// `convoy fleet health`: every host seen, its tags, revisions, last deployment and whether it is alive.
+import type { FleetEntry } from '../store/store.ts';
+
+export interface HostHealth {
+  readonly peerId: string;
+  readonly instanceName: string;
+  readonly alive: boolean;
+  readonly heartbeatAgeMs: number;
+  readonly tags: Record<string, string>;
+  readonly runtime: string;
+  readonly agentVersion: string;
+  readonly revisions: { application: string; deploymentGroup: string; revisionSha256: string; deploymentId: string }[];
+  readonly lastDeployment?: { deploymentId: string; status: string };
+  readonly uptimeMs: number;
+}
+
+export function fleetView(entries: readonly FleetEntry[], now: number, aliveWindowMs: number): HostHealth[] {
+  return entries
+    .map(({ heartbeat: hb, receivedAt }) => ({
+      peerId: hb.host,
+      instanceName: hb.instanceName,
+      alive: now - receivedAt <= aliveWindowMs,
+      heartbeatAgeMs: Math.max(0, now - receivedAt),
+      tags: hb.tags,
+      runtime: hb.runtime,
+      agentVersion: hb.agentVersion,
+      revisions: hb.revisions,
+      ...(hb.lastDeployment ? { lastDeployment: hb.lastDeployment } : {}),
+      uptimeMs: hb.uptimeMs,
+    }))
+    .sort((a, b) => a.instanceName.localeCompare(b.instanceName));
+}
