@@ -1,0 +1,455 @@
+// SlotNode: one host's sans-IO endpoint of the quorum slot protocol (proposer, acceptor, learner).
+//
+// Contract (after quinn-proto's Connection):
+//   Inputs take `now` (monotonic ms, never decreasing): `handleMessage(now, from, msg)`,
+//   `handleTimeout(now)` (extra calls are no-ops) and the commands `start`, `claim`,
+//   `reportOutcome`, `stop`, `forceRelease`.
+//   After every input drain, in this order:
+//     1. `pollPersist()`  → DurableState to make durable (fsync) before anything below is acted on;
+//     2. `pollTransmit()` → `{ to, msg }` until undefined;
+//     3. `pollTimeout()`  → the earliest deadline to call `handleTimeout` at, or undefined;
+//     4. `pollEvent()`    → SlotEvent until undefined.
+//   While a persist is pending, pollTransmit and pollEvent return undefined: no reply and no
+//   "granted" can escape before the state it depends on is durable.
+//   The node reads no clock, arms no timer and draws randomness only from the injected rng.
+import { resolveConfig, type DeploymentConfig, minimumHealthy } from '../rollout/config.ts';
+import { isFinal, slotCount, type DeploymentStatus } from '../rollout/outcome.ts';
+import { assert, instanceKey } from './ballot.ts';
+import { chooseCommittee, claimOrder, quorumSize } from './committee.ts';
+import { Proposer, type ProposerHost } from './proposer.ts';
+import { handleAccept, handlePrepare, emptyRecord } from './acceptor.ts';
+import { DEFAULT_TIMING, Timer, TimerTable, type SlotTiming } from './timers.ts';
+import type { Ballot, DurableState, SelfRecord, SlotMessage, SlotRng, SlotValue } from './types.ts';
+import { LearnedView } from './view.ts';
+import { planWork, revokeSettled, type Work } from './work.ts';
+
+export interface SlotNodeInit {
+  readonly nodeId: string;
+  readonly deployment: string;
+  /** Target peer ids, as named by the signed intent. */
+  readonly targets: readonly string[];
+  /** Predefined name, custom config, or undefined for OneAtATime. */
+  readonly config?: string | DeploymentConfig;
+  /** Committee size for fleets above 5 hosts (odd, default 5). */
+  readonly committeeSize?: number;
+  readonly rng: SlotRng;
+  /** State found on disk after a restart, if any. */
+  readonly durable?: DurableState;
+  readonly timing?: Partial<SlotTiming>;
+}
+
+export type SlotEvent =
+  | { readonly type: 'slot:granted'; readonly slot: number; readonly tenure: number }
+  | { readonly type: 'slot:revoked'; readonly slot: number; readonly tenure: number }
+  | { readonly type: 'slot:ended'; readonly slot: number; readonly tenure: number; readonly value: SlotValue }
+  | { readonly type: 'entry:learned'; readonly slot: number; readonly entry: number; readonly value: SlotValue }
+  | { readonly type: 'deployment:final'; readonly status: DeploymentStatus }
+  | { readonly type: 'command:rejected'; readonly command: string; readonly reason: string }
+  | { readonly type: 'message:rejected'; readonly from: string; readonly reason: string };
+
+export interface Transmit {
+  readonly to: string;
+  readonly msg: SlotMessage;
+}
+
+const MAX_CHOSEN_PER_QUERY = 32;
+
+export class SlotNode implements ProposerHost {
+  readonly nodeId: string;
+  readonly deployment: string;
+  readonly targets: readonly string[];
+  readonly committee: readonly string[];
+  readonly quorum: number;
+  readonly m: number;
+  readonly k: number;
+  readonly timing: SlotTiming;
+  readonly order: readonly string[];
+  readonly view: LearnedView;
+  readonly rng: SlotRng;
+  readonly timers = new TimerTable();
+  private durable: DurableState & { self: SelfRecord; stopped: boolean; maxRound: number; revokes: string[] };
+  private readonly isAcceptor: boolean;
+  private readonly proposer: Proposer;
+  private readonly transmits: Transmit[] = [];
+  private readonly loopback: SlotMessage[] = [];
+  private readonly events: SlotEvent[] = [];
+  private dirty = false;
+  private started = false;
+  private finalEmitted = false;
+  private planned: Work | null = null;
+
+  constructor(init: SlotNodeInit) {
+    const config = resolveConfig(init.config);
+    assert(init.targets.includes(init.nodeId), 'a slot node must be one of the targets');
+    this.nodeId = init.nodeId;
+    this.deployment = init.deployment;
+    this.targets = [...init.targets];
+    this.committee = chooseCommittee(init.deployment, init.targets, init.committeeSize);
+    this.quorum = quorumSize(this.committee);
+    this.isAcceptor = this.committee.includes(init.nodeId);
+    this.m = minimumHealthy(config, init.targets.length);
+    this.k = slotCount(init.targets.length, this.m);
+    this.timing = { ...DEFAULT_TIMING, ...init.timing };
+    this.order = claimOrder(init.deployment, init.targets);
+    this.rng = init.rng;
+    const d = init.durable;
+    this.durable = d === undefined ? freshDurable(this.k) : recoverDurable(d, init.nodeId);
+    this.view = new LearnedView(this.targets, this.k, this.m, this.durable.log);
+    this.durable = { ...this.durable, log: this.view.log };
+    this.proposer = new Proposer(this);
+    if (d !== undefined && this.durable.self !== d.self) this.dirty = true;
+  }
+
+  // ---- getters -------------------------------------------------------------------------------
+
+  status(): DeploymentStatus {
+    return this.view.status();
+  }
+  self(): SelfRecord {
+    return this.durable.self;
+  }
+  stopped(): boolean {
+    return this.durable.stopped;
+  }
+  /** Promised ballot of this node's acceptor for (slot, entry), or null. */
+  promisedBallot(slot: number, entry: number): Ballot | null {
+    return this.durable.acceptor[instanceKey(slot, entry)]?.promised ?? null;
+  }
+  acceptorRecords(): Readonly<DurableState['acceptor']> {
+    return this.durable.acceptor;
+  }
+  chosen(slot: number, entry: number): SlotValue | undefined {
+    return this.view.known(slot, entry);
+  }
+
+  // ---- inputs --------------------------------------------------------------------------------
+
+  /** First input; arms the catch-up timer and plans the first claim. Idempotent. */
+  start(now: number): void {
+    this.started = true;
+    this.afterInput(now);
+  }
+
+  handleMessage(now: number, from: string, msg: SlotMessage): void {
+    this.started = true;
+    this.receive(now, from, msg);
+    this.afterInput(now);
+  }
+
+  handleTimeout(now: number): void {
+    if (!this.started) return;
+    if (this.timers.isExpired(Timer.Sync, now)) this.sendQueries(now);
+    if (this.timers.isExpired(Timer.Proposal, now)) {
+      this.timers.stop(Timer.Proposal);
+      this.proposer.onTimeout(now);
+    }
+    if (this.timers.isExpired(Timer.Claim, now)) {
+      this.timers.stop(Timer.Claim);
+      const work = this.planned;
+      this.planned = null;
+      if (work !== null) this.startWork(now, work);
+    }
+    this.afterInput(now);
+  }
+
+  /** Claim a free slot now, ignoring the rank delay (used by tests and an operator "go"). */
+  claim(now: number): void {
+    this.started = true;
+    const work = planWork(this, true);
+    if (work?.kind === 'claim') this.startWork(now, work);
+    else this.reject('claim', 'not eligible to claim now');
+    this.afterInput(now);
+  }
+
+  /** The host finished deploying under its tenure. Failure keeps (burns) the slot forever. */
+  reportOutcome(now: number, outcome: 'succeeded' | 'failed'): void {
+    this.started = true;
+    const self = this.durable.self;
+    if (self.phase !== 'holding') {
+      this.reject('reportOutcome', `not holding a slot (phase ${self.phase})`);
+    } else {
+      const value: SlotValue = { kind: outcome === 'succeeded' ? 'release' : 'burn', host: this.nodeId };
+      this.setSelf({ phase: 'ending', slot: self.slot, entry: self.entry + 1, value });
+    }
+    this.afterInput(now);
+  }
+
+  /** Authenticated stop: hosts that have not started never start; free slots get closed. */
+  stop(now: number): void {
+    this.started = true;
+    this.markStopped();
+    this.afterInput(now);
+  }
+
+  /** Authenticated operator command: end `host`'s tenure on `slot`, declaring the host dead. */
+  forceRelease(now: number, slot: number, tenure: number, host: string): void {
+    this.started = true;
+    if (!Number.isSafeInteger(slot) || slot < 0 || slot >= this.k || !Number.isSafeInteger(tenure) || tenure < 0) {
+      this.reject('forceRelease', 'slot or tenure out of range');
+    } else if (!this.targets.includes(host)) {
+      this.reject('forceRelease', 'host is not a target');
+    } else {
+      const key = `${slot}:${tenure}:${host}`;
+      if (!this.durable.revokes.includes(key)) this.mutate({ revokes: [...this.durable.revokes, key] });
+    }
+    this.afterInput(now);
+  }
+
+  // ---- outputs -------------------------------------------------------------------------------
+
+  pollPersist(): DurableState | undefined {
+    if (!this.dirty) return undefined;
+    this.dirty = false;
+    return snapshot(this.durable);
+  }
+
+  pollTransmit(): Transmit | undefined {
+    if (this.dirty) return undefined;
+    return this.transmits.shift();
+  }
+
+  pollTimeout(): number | undefined {
+    return this.timers.next();
+  }
+
+  pollEvent(): SlotEvent | undefined {
+    if (this.dirty) return undefined;
+    return this.events.shift();
+  }
+
+  // ---- ProposerHost ----------------------------------------------------------------------------
+
+  send(to: string, msg: SlotMessage): void {
+    if (to === this.nodeId) this.loopback.push(msg);
+    else this.transmits.push({ to, msg });
+  }
+  nextRound(seen: number): number {
+    const round = Math.max(this.durable.maxRound, seen) + 1;
+    this.mutate({ maxRound: round });
+    return round;
+  }
+  learnChosen(now: number, slot: number, entry: number, value: SlotValue, broadcast: boolean): void {
+    const added = this.view.learn(slot, entry, value);
+    if (broadcast) {
+      for (const peer of this.targets) {
+        if (peer !== this.nodeId) this.send(peer, { type: 'chosen', deployment: this.deployment, slot, entry, value });
+      }
+    }
+    if (added.length === 0) return;
+    this.dirty = true; // the learned log is part of the durable state (a cache, but saves re-learning)
+    for (const a of added) {
+      this.events.push({ type: 'entry:learned', ...a });
+      if (a.value.kind === 'close') this.markStopped();
+    }
+    this.proposer.onLearned(now);
+    this.advanceSelf();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private receive(now: number, from: string, msg: SlotMessage): void {
+    if (msg.deployment !== this.deployment) {
+      this.events.push({ type: 'message:rejected', from, reason: 'wrong deployment' });
+      return;
+    }
+    switch (msg.type) {
+      case 'prepare':
+      case 'accept':
+        this.onAcceptorMessage(from, msg);
+        return;
+      case 'promise':
+      case 'accepted':
+      case 'nack':
+        this.proposer.onReply(now, from, msg);
+        return;
+      case 'chosen':
+        if (msg.slot >= this.k) {
+          this.events.push({ type: 'message:rejected', from, reason: 'slot out of range' });
+          return;
+        }
+        this.learnChosen(now, msg.slot, msg.entry, msg.value, false);
+        return;
+      case 'query':
+        this.answerQuery(from, msg.known);
+        return;
+    }
+  }
+
+  private onAcceptorMessage(from: string, msg: Extract<SlotMessage, { type: 'prepare' | 'accept' }>): void {
+    if (!this.isAcceptor || msg.slot >= this.k) {
+      this.events.push({ type: 'message:rejected', from, reason: 'not an acceptor for this slot' });
+      return;
+    }
+    const base = { deployment: this.deployment, slot: msg.slot, entry: msg.entry };
+    const known = this.view.known(msg.slot, msg.entry);
+    if (known !== undefined) {
+      this.send(from, { type: 'chosen', ...base, value: known });
+      return;
+    }
+    const key = instanceKey(msg.slot, msg.entry);
+    const rec = { ...(this.durable.acceptor[key] ?? emptyRecord()) };
+    const reply = msg.type === 'prepare' ? handlePrepare(rec, msg.ballot) : handleAccept(rec, msg.ballot, msg.value);
+    if (!reply.ok) {
+      this.send(from, { type: 'nack', ...base, ballot: msg.ballot, promised: reply.promised });
+      return;
+    }
+    if (reply.changed) this.mutate({ acceptor: { ...this.durable.acceptor, [key]: rec } });
+    if (msg.type === 'prepare') this.send(from, { type: 'promise', ...base, ballot: msg.ballot, accepted: reply.accepted });
+    else this.send(from, { type: 'accepted', ...base, ballot: msg.ballot });
+  }
+
+  private answerQuery(from: string, known: readonly number[]): void {
+    let budget = MAX_CHOSEN_PER_QUERY;
+    for (let s = 0; s < this.k && budget > 0; s += 1) {
+      const log = this.view.log[s]!;
+      for (let e = known[s] ?? 0; e < log.length && budget > 0; e += 1, budget -= 1) {
+        this.send(from, { type: 'chosen', deployment: this.deployment, slot: s, entry: e, value: log[e]! });
+      }
+    }
+  }
+
+  private sendQueries(now: number): void {
+    this.timers.set(Timer.Sync, now + this.timing.syncMs);
+    const peers = this.targets.filter((p) => p !== this.nodeId);
+    const msg: SlotMessage = { type: 'query', deployment: this.deployment, known: this.view.knownLengths() };
+    for (let i = 0; i < this.timing.queryFanout && peers.length > 0; i += 1) {
+      const at = this.rng.int(0, peers.length - 1);
+      this.send(peers[at]!, msg);
+      peers.splice(at, 1);
+    }
+  }
+
+  /** Runs loopback messages, moves the own tenure forward, plans the next proposal, emits final. */
+  private afterInput(now: number): void {
+    for (let guard = 0; this.loopback.length > 0; guard += 1) {
+      assert(guard < 10_000, 'loopback runaway');
+      this.receive(now, this.nodeId, this.loopback.shift()!);
+    }
+    this.advanceSelf();
+    const revokes = this.durable.revokes.filter((key) => !revokeSettled(this.view, key));
+    if (revokes.length !== this.durable.revokes.length) this.mutate({ revokes });
+    const status = this.view.status();
+    if (isFinal(status)) {
+      this.timers.stop(Timer.Sync);
+      this.timers.stop(Timer.Claim);
+      if (!this.finalEmitted) {
+        this.finalEmitted = true;
+        this.events.push({ type: 'deployment:final', status });
+      }
+    } else if (this.started && this.timers.get(Timer.Sync) === undefined) {
+      this.timers.set(Timer.Sync, now + this.timing.syncMs + this.rng.int(0, this.timing.syncMs));
+    }
+    if (!this.proposer.busy()) this.plan(now);
+  }
+
+  private plan(now: number): void {
+    const work = planWork(this, false);
+    if (work === null) {
+      this.planned = null;
+      this.timers.stop(Timer.Claim);
+      return;
+    }
+    if (work.delayMs === 0) {
+      this.planned = null;
+      this.timers.stop(Timer.Claim);
+      this.startWork(now, work);
+      return;
+    }
+    if (this.planned !== null && sameWork(this.planned, work) && this.timers.get(Timer.Claim) !== undefined) return;
+    this.planned = work;
+    this.timers.set(Timer.Claim, now + work.delayMs);
+  }
+
+  private startWork(now: number, work: Work): void {
+    if (this.proposer.busy()) return;
+    if (this.view.log[work.slot]!.length !== work.entry) return; // stale plan: the view moved on
+    if (work.kind === 'claim') {
+      if (this.durable.self.phase !== 'idle') return;
+      this.setSelf({ phase: 'claiming', slot: work.slot, entry: work.entry, stale: false });
+    }
+    this.proposer.begin(now, work.slot, work.entry, work.value);
+  }
+
+  /** Moves the own tenure record forward from what has been learned. */
+  private advanceSelf(): void {
+    const self = this.durable.self;
+    if (self.phase === 'claiming') {
+      const v = this.view.known(self.slot, self.entry);
+      if (v === undefined) return;
+      if (v.kind !== 'grant' || v.host !== this.nodeId) return this.setSelf({ phase: 'idle' });
+      const tenure = self.entry >> 1;
+      if (self.stale || this.durable.stopped) {
+        // Claimed before a restart or a stop: never deploy under this tenure, give it back.
+        return this.setSelf({ phase: 'ending', slot: self.slot, entry: self.entry + 1, value: { kind: 'yield', host: this.nodeId } });
+      }
+      this.setSelf({ phase: 'holding', slot: self.slot, entry: self.entry });
+      this.events.push({ type: 'slot:granted', slot: self.slot, tenure });
+      return;
+    }
+    if (self.phase === 'holding' || self.phase === 'ending') {
+      const endEntry = self.phase === 'holding' ? self.entry + 1 : self.entry;
+      const v = this.view.known(self.slot, endEntry);
+      if (v === undefined) return;
+      const tenure = endEntry >> 1;
+      if (v.kind === 'revoke') this.events.push({ type: 'slot:revoked', slot: self.slot, tenure });
+      this.events.push({ type: 'slot:ended', slot: self.slot, tenure, value: v });
+      this.setSelf(v.kind === 'yield' ? { phase: 'idle' } : { phase: 'done' });
+      return;
+    }
+    if (self.phase === 'idle' && this.view.progress(this.nodeId) === 'failed') this.setSelf({ phase: 'done' });
+  }
+
+  private markStopped(): void {
+    if (!this.durable.stopped) this.mutate({ stopped: true });
+  }
+
+  private setSelf(self: SelfRecord): void {
+    this.mutate({ self });
+  }
+
+  /** Every durable change goes through here so the next drain starts with a persist. */
+  mutate(patch: Partial<SlotNode['durable']>): void {
+    this.durable = { ...this.durable, ...patch };
+    this.dirty = true;
+  }
+
+  revokes(): readonly string[] {
+    return this.durable.revokes;
+  }
+
+  private reject(command: string, reason: string): void {
+    this.events.push({ type: 'command:rejected', command, reason });
+  }
+}
+
+function sameWork(a: Work, b: Work): boolean {
+  return a.kind === b.kind && a.slot === b.slot && a.entry === b.entry;
+}
+
+function freshDurable(k: number): SlotNode['durable'] {
+  return {
+    version: 1,
+    acceptor: {},
+    log: Array.from({ length: k }, () => []),
+    maxRound: 0,
+    self: { phase: 'idle' },
+    stopped: false,
+    revokes: [],
+  };
+}
+
+/** After a crash: a claim in flight becomes stale (yield if granted); an interrupted deploy fails. */
+function recoverDurable(d: DurableState, nodeId: string): SlotNode['durable'] {
+  const self = d.self;
+  let next: SelfRecord = self;
+  if (self.phase === 'claiming' && !self.stale) next = { ...self, stale: true };
+  if (self.phase === 'holding') {
+    next = { phase: 'ending', slot: self.slot, entry: self.entry + 1, value: { kind: 'burn', host: nodeId } };
+  }
+  return { ...d, revokes: [...d.revokes], self: next };
+}
+
+/** Acceptor records, values and ballots are never mutated in place, so only the logs need copying. */
+function snapshot(d: DurableState): DurableState {
+  return { ...d, log: d.log.map((l) => [...l]) };
+}

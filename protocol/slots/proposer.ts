@@ -1,0 +1,141 @@
+// Proposer side of single-decree Paxos for one (slot, entry) at a time.
+import { assert, compareBallots, sameBallot } from './ballot.ts';
+import { Timer, type SlotTiming, type TimerTable } from './timers.ts';
+import type { AcceptedValue, Ballot, SlotMessage, SlotRng, SlotValue } from './types.ts';
+import type { LearnedView } from './view.ts';
+
+export interface ProposerHost {
+  readonly nodeId: string;
+  readonly deployment: string;
+  readonly committee: readonly string[];
+  readonly quorum: number;
+  readonly timing: SlotTiming;
+  readonly rng: SlotRng;
+  readonly timers: TimerTable;
+  readonly view: LearnedView;
+  send(to: string, msg: SlotMessage): void;
+  /** A fresh round above every round used or seen; recorded durably before any Prepare leaves. */
+  nextRound(seen: number): number;
+  learnChosen(now: number, slot: number, entry: number, value: SlotValue, broadcast: boolean): void;
+}
+
+interface Active {
+  readonly slot: number;
+  readonly entry: number;
+  readonly want: SlotValue;
+  ballot: Ballot;
+  phase: 'prepare' | 'accept' | 'backoff';
+  promises: Map<string, AcceptedValue | null>;
+  accepts: Set<string>;
+  value: SlotValue | null;
+  attempt: number;
+  seenRound: number;
+}
+
+type Reply = Extract<SlotMessage, { type: 'promise' | 'accepted' | 'nack' }>;
+
+export class Proposer {
+  private active: Active | null = null;
+
+  constructor(private readonly host: ProposerHost) {}
+
+  busy(): boolean {
+    return this.active !== null;
+  }
+
+  current(): { slot: number; entry: number; ballot: Ballot; phase: string } | null {
+    const a = this.active;
+    return a === null ? null : { slot: a.slot, entry: a.entry, ballot: a.ballot, phase: a.phase };
+  }
+
+  /** Starts driving (slot, entry) towards `want` (or whatever value Paxos forces). */
+  begin(now: number, slot: number, entry: number, want: SlotValue): void {
+    assert(this.active === null, 'one proposal at a time');
+    assert(this.host.view.log[slot]!.length === entry, 'propose only the next entry of a slot');
+    const ballot: Ballot = { round: 0, nodeId: this.host.nodeId };
+    this.active = { slot, entry, want, ballot, phase: 'prepare', promises: new Map(), accepts: new Set(), value: null, attempt: 0, seenRound: 0 };
+    this.prepare(now);
+  }
+
+  onTimeout(now: number): void {
+    const a = this.active;
+    if (a === null) return;
+    a.attempt += 1;
+    this.prepare(now);
+  }
+
+  /** Drops the proposal once its entry is learned, whoever chose it. */
+  onLearned(_now: number): void {
+    const a = this.active;
+    if (a !== null && this.host.view.known(a.slot, a.entry) !== undefined) {
+      this.active = null;
+      this.host.timers.stop(Timer.Proposal);
+    }
+  }
+
+  onReply(now: number, from: string, msg: Reply): void {
+    const a = this.active;
+    if (a === null || msg.slot !== a.slot || msg.entry !== a.entry || !sameBallot(msg.ballot, a.ballot)) return;
+    if (!this.host.committee.includes(from)) return;
+    if (msg.type === 'nack') return this.onNack(now, a, msg.promised);
+    if (msg.type === 'promise' && a.phase === 'prepare') {
+      a.promises.set(from, msg.accepted);
+      if (a.promises.size >= this.host.quorum) this.accept(now, a);
+      return;
+    }
+    if (msg.type === 'accepted' && a.phase === 'accept') {
+      a.accepts.add(from);
+      if (a.accepts.size >= this.host.quorum) {
+        const value = a.value!;
+        this.host.learnChosen(now, a.slot, a.entry, value, true);
+      }
+    }
+  }
+
+  private prepare(now: number): void {
+    const a = this.active!;
+    a.ballot = { round: this.host.nextRound(a.seenRound), nodeId: this.host.nodeId };
+    a.phase = 'prepare';
+    a.promises = new Map();
+    a.accepts = new Set();
+    a.value = null;
+    for (const peer of this.host.committee) {
+      this.host.send(peer, { type: 'prepare', deployment: this.host.deployment, slot: a.slot, entry: a.entry, ballot: a.ballot });
+    }
+    this.arm(now, this.host.timing.retryMs);
+  }
+
+  /** Phase 2a: the highest-ballot vote among the promises wins; only if none may we use our own. */
+  private accept(now: number, a: Active): void {
+    let best: AcceptedValue | null = null;
+    for (const v of a.promises.values()) {
+      if (v !== null && (best === null || compareBallots(v.ballot, best.ballot) > 0)) best = v;
+    }
+    a.value = best === null ? a.want : best.value;
+    a.phase = 'accept';
+    for (const peer of this.host.committee) {
+      this.host.send(peer, {
+        type: 'accept',
+        deployment: this.host.deployment,
+        slot: a.slot,
+        entry: a.entry,
+        ballot: a.ballot,
+        value: a.value,
+      });
+    }
+    this.arm(now, this.host.timing.retryMs);
+  }
+
+  private onNack(now: number, a: Active, promised: Ballot): void {
+    if (a.phase === 'backoff') return;
+    a.seenRound = Math.max(a.seenRound, promised.round);
+    a.phase = 'backoff';
+    const t = this.host.timing;
+    const cap = Math.min(t.backoffMinMs * 2 ** Math.min(a.attempt, 16), t.backoffMaxMs);
+    this.host.timers.set(Timer.Proposal, now + this.host.rng.int(t.backoffMinMs, Math.max(cap, t.backoffMinMs)));
+  }
+
+  private arm(now: number, ms: number): void {
+    this.host.timers.set(Timer.Proposal, now + ms + this.host.rng.int(0, Math.floor(ms / 4)));
+  }
+}

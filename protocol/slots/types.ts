@@ -1,0 +1,80 @@
+// Data types of the quorum slot protocol: ballots, slot-log values, wire messages, durable state.
+// Every message and value is a plain discriminated union so codec.ts can validate it field by field.
+
+/** Paxos ballot, ordered by round then nodeId (string order). Unique per proposer. */
+export interface Ballot {
+  readonly round: number;
+  readonly nodeId: string;
+}
+
+/**
+ * A value chosen for one entry of a slot's log. Entry 2t opens tenure t (`grant` or `close`),
+ * entry 2t+1 ends it (`release` | `burn` | `yield` | `revoke`, always naming the grant's host).
+ */
+export type SlotValue =
+  | { readonly kind: 'grant'; readonly host: string } // host may deploy
+  | { readonly kind: 'close' } // stop: no tenure ever follows on this slot
+  | { readonly kind: 'release'; readonly host: string } // host succeeded; slot free
+  | { readonly kind: 'burn'; readonly host: string } // host failed; slot kept forever
+  | { readonly kind: 'yield'; readonly host: string } // host never started (restarted); slot free, host pending
+  | { readonly kind: 'revoke'; readonly host: string }; // operator declared host dead; slot free, host failed
+
+export interface AcceptedValue {
+  readonly ballot: Ballot;
+  readonly value: SlotValue;
+}
+
+interface Addressed {
+  readonly deployment: string;
+  readonly slot: number;
+  readonly entry: number;
+}
+
+/** Wire messages. Prepare/Accept go to the committee, replies back; Chosen and Query go to anyone. */
+export type SlotMessage =
+  | (Addressed & { readonly type: 'prepare'; readonly ballot: Ballot })
+  | (Addressed & { readonly type: 'promise'; readonly ballot: Ballot; readonly accepted: AcceptedValue | null })
+  | (Addressed & { readonly type: 'accept'; readonly ballot: Ballot; readonly value: SlotValue })
+  | (Addressed & { readonly type: 'accepted'; readonly ballot: Ballot })
+  | (Addressed & { readonly type: 'nack'; readonly ballot: Ballot; readonly promised: Ballot })
+  | (Addressed & { readonly type: 'chosen'; readonly value: SlotValue })
+  | { readonly type: 'query'; readonly deployment: string; readonly known: readonly number[] };
+
+export type SlotMessageType = SlotMessage['type'];
+
+/** One acceptor's promise and vote for one (slot, entry). */
+export interface AcceptorRecord {
+  promised: Ballot | null;
+  accepted: AcceptedValue | null;
+}
+
+/** What this node is doing with its own tenure. `stale` = carried over a restart. */
+export type SelfRecord =
+  | { readonly phase: 'idle' }
+  | { readonly phase: 'claiming'; readonly slot: number; readonly entry: number; readonly stale: boolean }
+  | { readonly phase: 'holding'; readonly slot: number; readonly entry: number }
+  | { readonly phase: 'ending'; readonly slot: number; readonly entry: number; readonly value: SlotValue }
+  | { readonly phase: 'done' };
+
+/**
+ * Everything a node must find again after a crash. Emitted whole by `pollPersist()`; the host must
+ * make it durable (fsync) before it sends any message drained after it.
+ */
+export interface DurableState {
+  readonly version: 1;
+  /** Acceptor records keyed `${slot}:${entry}`. */
+  readonly acceptor: Record<string, AcceptorRecord>;
+  /** Contiguous learned prefix of each slot's log (index = entry). */
+  readonly log: SlotValue[][];
+  /** Highest ballot round this node has used or seen; a new ballot always exceeds it. */
+  readonly maxRound: number;
+  readonly self: SelfRecord;
+  readonly stopped: boolean;
+  /** Operator force-releases accepted but not yet chosen, as `${slot}:${tenure}:${host}`. */
+  readonly revokes: string[];
+}
+
+/** Injected randomness (jitter only; never used for safety). Integer API, max inclusive. */
+export interface SlotRng {
+  int(min: number, max: number): number;
+}
