@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { decodeDurable, decodeMessage, encodeDurable, encodeMessage } from './codec.ts';
+import type { DurableState, SlotMessage } from './types.ts';
+
+const b = { round: 3, nodeId: 'peerA' };
+const base = { deployment: 'd-1', slot: 0, entry: 2 };
+const enc = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
+const reason = (x: unknown) => {
+  const d = decodeMessage(enc(x));
+  return d.ok ? 'ok' : d.reason;
+};
+
+describe('codec', () => {
+  it('round-trips every message type', () => {
+    const msgs: SlotMessage[] = [
+      { type: 'prepare', ...base, ballot: b },
+      { type: 'promise', ...base, ballot: b, accepted: null },
+      { type: 'promise', ...base, ballot: b, accepted: { ballot: b, value: { kind: 'grant', host: 'peerB' } } },
+      { type: 'accept', ...base, ballot: b, value: { kind: 'close' } },
+      { type: 'accepted', ...base, ballot: b },
+      { type: 'nack', ...base, ballot: b, promised: { round: 9, nodeId: 'peerC' } },
+      { type: 'chosen', ...base, entry: 3, value: { kind: 'burn', host: 'peerB' } },
+      { type: 'query', deployment: 'd-1', known: [0, 4, 7] },
+    ];
+    for (const m of msgs) expect(decodeMessage(encodeMessage(m))).toEqual({ ok: true, value: m });
+  });
+  it('rejects malformed input with a reason', () => {
+    expect(decodeMessage(new Uint8Array([0xff, 0xfe]))).toEqual({ ok: false, reason: 'not UTF-8 JSON' });
+    expect(reason([])).toBe('message must be an object');
+    expect(reason({ type: 'bogus', ...base })).toMatch(/unknown message type/);
+    expect(reason({ type: 'prepare', ...base })).toMatch(/missing field "ballot"/);
+    expect(reason({ type: 'prepare', ...base, ballot: b, extra: 1 })).toMatch(/unexpected field "extra"/);
+    expect(reason({ type: 'prepare', ...base, slot: -1, ballot: b })).toMatch(/slot must be an integer/);
+    expect(reason({ type: 'prepare', ...base, entry: 1.5, ballot: b })).toMatch(/entry must be an integer/);
+    expect(reason({ type: 'prepare', ...base, ballot: { round: '1', nodeId: 'x' } })).toMatch(/round/);
+    expect(reason({ type: 'prepare', ...base, deployment: '', ballot: b })).toMatch(/deployment/);
+    expect(reason({ type: 'prepare', ...base, deployment: 'has space', ballot: b })).toMatch(/printable/);
+    expect(reason({ type: 'accept', ...base, ballot: b, value: { kind: 'grant' } })).toMatch(/missing field "host"/);
+    expect(reason({ type: 'accept', ...base, ballot: b, value: { kind: 'steal', host: 'x' } })).toMatch(/kind is unknown/);
+    expect(reason({ type: 'accept', ...base, ballot: b, value: { kind: 'release', host: 'x' } })).toMatch(/does not fit entry 2/);
+    expect(reason({ type: 'chosen', ...base, entry: 3, value: { kind: 'close' } })).toMatch(/close only opens/);
+    expect(reason({ type: 'query', deployment: 'd', known: [-1] })).toMatch(/known\[0\]/);
+    expect(reason({ type: 'promise', ...base, ballot: b })).toMatch(/missing field "accepted"/);
+    expect(decodeMessage(new Uint8Array(70 * 1024))).toEqual({ ok: false, reason: 'message too large' });
+  });
+  it('round-trips and validates durable state', () => {
+    const s: DurableState = {
+      version: 1,
+      acceptor: { '0:2': { promised: b, accepted: { ballot: b, value: { kind: 'grant', host: 'p' } } } },
+      log: [[{ kind: 'grant', host: 'p' }, { kind: 'release', host: 'p' }], []],
+      maxRound: 3,
+      self: { phase: 'ending', slot: 0, entry: 1, value: { kind: 'release', host: 'p' } },
+      stopped: false,
+      revokes: ['1:0:q'],
+    };
+    expect(decodeDurable(encodeDurable(s))).toEqual({ ok: true, value: s });
+    const bad = decodeDurable(enc({ ...s, self: { phase: 'flying' } }));
+    expect(bad.ok).toBe(false);
+    const badLog = decodeDurable(enc({ ...s, log: [[{ kind: 'release', host: 'p' }]] }));
+    expect(badLog).toMatchObject({ ok: false, reason: expect.stringMatching(/does not fit entry 0/) });
+  });
+});

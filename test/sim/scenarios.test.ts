@@ -1,0 +1,161 @@
+// Named scenarios on the simulator machinery: one exact fault each, no random faults.
+import { describe, expect, it } from 'vitest';
+import { ALL_AT_ONCE, customConfig, ONE_AT_A_TIME } from '../../protocol/rollout/config.ts';
+import { Cluster, type ClusterInit } from './cluster.ts';
+import { Prng } from './prng.ts';
+
+const QUIET = { lossPerMille: 0, replayPerMille: 0, delayMinMs: 5, delayMeanMs: 0, pathCapacity: 64 };
+
+function scenario(over: Partial<ClusterInit> = {}): Cluster {
+  const c = new Cluster({ n: 3, config: ONE_AT_A_TIME, network: QUIET, deployMs: [100, 100], failPerMille: 0, codec: true, ...over }, new Prng(7));
+  return c;
+}
+const openAll = (c: Cluster) => c.ids.forEach((id) => c.open(id));
+const run = (c: Cluster, done: () => boolean, ms = 60_000) => c.runUntil(done, c.now + ms);
+const deploying = (c: Cluster) => [...c.hosts.values()].filter((h) => h.deploying).map((h) => h.id);
+const finalStates = (c: Cluster) => [...new Set([...c.hosts.values()].map((h) => h.final?.state ?? 'none'))];
+
+describe('slots: scenarios', () => {
+  it('slots: happy path: OneAtATime deploys every host, one at a time (N=5)', () => {
+    const c = scenario({ n: 5 });
+    openAll(c);
+    let maxConcurrent = 0;
+    expect(run(c, () => (maxConcurrent = Math.max(maxConcurrent, deploying(c).length)) < 0 || c.allFinal())).toBe(true);
+    expect(maxConcurrent).toBe(1);
+    expect(finalStates(c)).toEqual(['succeeded']);
+    expect([...c.hosts.values()].every((h) => h.succeeded)).toBe(true);
+  });
+
+  it('slots: recovery: acceptor restarts between promise and accept (N=3)', () => {
+    const c = scenario();
+    c.net.filter = (p) => p.msg.type === 'accept'; // phase 2 lost: only promises are made
+    openAll(c);
+    const acceptor = c.committee[0]!;
+    expect(run(c, () => c.node(acceptor).promisedBallot(0, 0) !== null, 5_000)).toBe(true);
+    const promised = c.node(acceptor).promisedBallot(0, 0)!;
+    c.crash(acceptor);
+    c.open(acceptor);
+    // The promise survived the restart, so a lower ballot is refused.
+    expect(c.node(acceptor).promisedBallot(0, 0)).toEqual(promised);
+    const node = c.node(acceptor);
+    node.handleMessage(c.now, 'h1', { type: 'accept', deployment: c.deployment, slot: 0, entry: 0, ballot: { round: 0, nodeId: 'h1' }, value: { kind: 'grant', host: 'h1' } });
+    node.pollPersist();
+    const out = [];
+    for (let t = node.pollTransmit(); t !== undefined; t = node.pollTransmit()) out.push(t);
+    expect(out).toContainEqual(expect.objectContaining({ to: 'h1', msg: expect.objectContaining({ type: 'nack', promised }) }));
+    c.net.filter = null;
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(finalStates(c)).toEqual(['succeeded']);
+  });
+
+  it('slots: two claimants race for the same tenure (N=3, K=1): exactly one wins', () => {
+    const c = scenario({ network: { ...QUIET, delayMeanMs: 20 } });
+    openAll(c);
+    const [a, b] = ['h0', 'h1'];
+    c.input(c.host(a), (n) => n.claim(c.now));
+    c.input(c.host(b), (n) => n.claim(c.now));
+    expect(c.node(a).self()).toMatchObject({ phase: 'claiming', slot: 0, entry: 0 });
+    expect(c.node(b).self()).toMatchObject({ phase: 'claiming', slot: 0, entry: 0 });
+    expect(run(c, () => deploying(c).length > 0, 10_000)).toBe(true);
+    const winner = c.checker.chosen.get('0:0');
+    expect(winner?.kind).toBe('grant');
+    expect(deploying(c)).toEqual(winner?.kind === 'grant' ? [winner.host] : []);
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(finalStates(c)).toEqual(['succeeded']);
+  });
+
+  it('slots: holder crashes and an operator force-releases its slot (N=3)', () => {
+    const c = scenario({ deployMs: [2_000, 2_000] });
+    openAll(c);
+    expect(run(c, () => deploying(c).length === 1, 5_000)).toBe(true);
+    const holder = deploying(c)[0]!;
+    c.crash(holder);
+    const other = c.ids.find((id) => id !== holder)!;
+    c.input(c.host(other), (n) => n.forceRelease(c.now, 0, 0, holder));
+    expect(run(c, () => deploying(c).length === 1, 5_000)).toBe(true);
+    expect(deploying(c)[0]).not.toBe(holder);
+    c.open(holder); // comes back: learns the revoke and never deploys under the old tenure
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(c.host(holder).deploying).toBe(false);
+    expect(c.node(holder).self().phase).toBe('done');
+    expect(c.checker.chosen.get('0:1')).toEqual({ kind: 'revoke', host: holder });
+    expect(finalStates(c)).toEqual(['succeeded']); // m = 2: the two live hosts succeeded
+  });
+
+  it('slots: a holder that crashes mid-deploy keeps its slot and fails on restart (no leases)', () => {
+    const c = scenario({ deployMs: [2_000, 2_000] });
+    openAll(c);
+    expect(run(c, () => deploying(c).length === 1, 5_000)).toBe(true);
+    const holder = deploying(c)[0]!;
+    c.crash(holder);
+    run(c, () => false, 30_000); // nobody else may start while the holder is down
+    expect(deploying(c)).toEqual([]);
+    c.open(holder);
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(c.checker.chosen.get('0:1')).toEqual({ kind: 'burn', host: holder });
+    expect(finalStates(c)).toEqual(['failed']);
+  });
+
+  it('slots: a restarted claimant whose grant was chosen yields instead of deploying', () => {
+    const c = scenario();
+    c.net.filter = (p) => p.msg.type === 'accepted' || p.msg.type === 'chosen'; // claimant never learns
+    openAll(c);
+    expect(run(c, () => c.checker.chosen.has('0:0'), 5_000)).toBe(true);
+    const v = c.checker.chosen.get('0:0');
+    if (v?.kind !== 'grant') throw new Error('expected a grant');
+    c.crash(v.host);
+    c.net.filter = null;
+    c.open(v.host);
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(c.checker.chosen.get('0:1')).toEqual({ kind: 'yield', host: v.host });
+    expect(finalStates(c)).toEqual(['succeeded']);
+  });
+
+  it('slots: stop: hosts not yet started never start (N=4)', () => {
+    const c = scenario({ n: 4, deployMs: [1_000, 1_000] });
+    openAll(c);
+    expect(run(c, () => deploying(c).length === 1, 5_000)).toBe(true);
+    const first = deploying(c)[0]!;
+    c.stopAt(c.ids.find((id) => id !== first)!);
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect([...c.hosts.values()].filter((h) => h.deployed).map((h) => h.id)).toEqual([first]);
+    expect(finalStates(c)).toEqual(['stopped']);
+  });
+
+  it('slots: OneAtATime: an early failure burns the only slot and fails the deployment', () => {
+    const c = scenario({ n: 4, failPerMille: 1000 });
+    openAll(c);
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect([...c.hosts.values()].filter((h) => h.deployed)).toHaveLength(1);
+    expect(c.host(c.ids[0]!).final).toEqual({ state: 'failed', reason: 'NO_HOST_CAN_START' });
+  });
+
+  it('slots: AllAtOnce deploys every host concurrently (N=5, K=5)', () => {
+    const c = scenario({ n: 5, config: ALL_AT_ONCE, deployMs: [500, 500] });
+    openAll(c);
+    let maxConcurrent = 0;
+    expect(run(c, () => (maxConcurrent = Math.max(maxConcurrent, deploying(c).length)) < 0 || c.allFinal())).toBe(true);
+    expect(maxConcurrent).toBe(5);
+    expect(finalStates(c)).toEqual(['succeeded']);
+  });
+
+  it('slots: m ≥ N fails at once without touching any host', () => {
+    const c = scenario({ n: 4, config: customConfig('all', 'HOST_COUNT', 4) });
+    openAll(c);
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(c.net.stats.sent).toBe(0);
+    expect(c.host('h0').final).toEqual({ state: 'failed', reason: 'HEALTH_CONSTRAINTS_INVALID' });
+  });
+
+  it('slots: a minority partition cannot grant; the majority side proceeds (N=5, committee 5)', () => {
+    const c = scenario({ n: 5, config: customConfig('two', 'HOST_COUNT', 3) });
+    const sides = new Map(c.ids.map((id, i) => [id, i < 2 ? 1 : 0]));
+    c.net.partition(sides, false);
+    openAll(c);
+    run(c, () => false, 10_000);
+    for (const id of ['h0', 'h1']) expect(c.host(id).deployed).toBe(false);
+    c.net.heal();
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(finalStates(c)).toEqual(['succeeded']);
+  });
+});
