@@ -4,6 +4,7 @@
 import '../../protocol/polyfills.ts';
 import { Command, CommanderError } from 'commander';
 import { registerAgent } from '../commands/agent.ts';
+import { registerAppspec } from '../commands/appspec.ts';
 import { registerDeploy } from '../commands/deploy.ts';
 import { registerFleet } from '../commands/fleet.ts';
 import { registerKeygen } from '../commands/keygen.ts';
@@ -33,6 +34,7 @@ Exit codes: 0 success, 1 deployment failed or input invalid, 2 usage error,
   registerServe(program);
   registerAgent(program);
   registerPush(program);
+  registerAppspec(program);
   registerDeploy(program);
   registerFleet(program);
   registerSandbox(program);
