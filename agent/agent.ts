@@ -13,7 +13,7 @@ import { AgentLayout } from './lifecycle/layout.ts';
 import { runDeployment } from './lifecycle/run-deployment.ts';
 import { stepFor } from './lifecycle/steps.ts';
 import { createReporter, type Reporter } from './reporting/reporter.ts';
-import { startHeartbeats } from './reporting/heartbeat.ts';
+import { startHeartbeats, type HeartbeatControl } from './reporting/heartbeat.ts';
 import { serveStatus } from './reporting/status-server.ts';
 import { seedFetchSource } from './fetch/seed-fetch.ts';
 import { serveBundles } from './fetch/seed-server.ts';
@@ -44,6 +44,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   const trusted = new Set(config.trustedCoordinators);
   const abort = new AbortController();
   let queue: Promise<void> = Promise.resolve();
+  let heartbeats: HeartbeatControl | undefined;
 
   const run = (record: DeploymentRecord): void => {
     // Deployments on one host run one at a time, in arrival order (CodeDeploy: one per group at a time).
@@ -57,7 +58,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
         runAsAllowed: process.getuid?.() === 0,
         onDownloadProgress: progressLogger(log),
       },
-    }, abort.signal)).catch((err: unknown) => log.error({ err }, 'deployment runner failed'));
+    }, abort.signal)).catch((err: unknown) => log.error({ err }, 'deployment runner failed')).finally(() => heartbeats?.beat());
   };
 
   const onIntent = (data: Uint8Array): void => {
@@ -85,18 +86,18 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   // Hosts serve the bundles they hold, so other hosts can fetch from them too.
   await serveBundles(node, async (sha) => heldBundle(journal, layout, sha), onServeError);
 
-  for (const record of journal.unfinished()) run(record);
-  const stopHeartbeats = startHeartbeats(
+  heartbeats = startHeartbeats(
     { instanceName: config.instanceName ?? signer.id, tags: config.tags, agentVersion: AGENT_VERSION, runtime: runtimeName(), intervalMs: config.heartbeatIntervalMs },
     { journal, signer, gossip, logger: log, now: Date.now, addrs: () => node.getMultiaddrs().map((a) => a.toString()) },
   );
+  for (const record of journal.unfinished()) run(record);
   log.info({ addrs: node.getMultiaddrs().map((a) => a.toString()), tags: config.tags }, 'agent started');
 
   return {
     peerId: signer.id, node, journal, inject,
     idle: () => queue,
     async stop() {
-      stopHeartbeats();
+      heartbeats?.stop();
       abort.abort(new Error('agent stopping'));
       await queue;
       await node.stop();

@@ -41,8 +41,14 @@ export function buildHeartbeat(init: HeartbeatInit, c: HeartbeatComponents, star
   };
 }
 
-/** Starts beating at once and then every interval; returns a stop function. */
-export function startHeartbeats(init: HeartbeatInit, c: HeartbeatComponents): () => void {
+export interface HeartbeatControl {
+  /** Beat now (after a deployment finishes, so observers see the outcome without waiting an interval). */
+  beat(): void;
+  stop(): void;
+}
+
+/** Starts beating at once and then every interval. */
+export function startHeartbeats(init: HeartbeatInit, c: HeartbeatComponents): HeartbeatControl {
   const startedAt = c.now();
   const beat = (): void => {
     const envelope = seal('heartbeat', buildHeartbeat(init, c, startedAt), c.signer);
@@ -51,5 +57,5 @@ export function startHeartbeats(init: HeartbeatInit, c: HeartbeatComponents): ()
   beat();
   const timer = setInterval(beat, init.intervalMs);
   timer.unref?.();
-  return () => clearInterval(timer);
+  return { beat, stop: () => clearInterval(timer) };
 }
