@@ -8,6 +8,7 @@ export interface HostHealth {
   readonly heartbeatAgeMs: number;
   readonly tags: Record<string, string>;
   readonly runtime: string;
+  readonly addrs: string[];
   readonly agentVersion: string;
   readonly revisions: { application: string; deploymentGroup: string; revisionSha256: string; deploymentId: string }[];
   readonly lastDeployment?: { deploymentId: string; status: string };
@@ -23,6 +24,7 @@ export function fleetView(entries: readonly FleetEntry[], now: number, aliveWind
       heartbeatAgeMs: Math.max(0, now - receivedAt),
       tags: hb.tags,
       runtime: hb.runtime,
+      addrs: hb.addrs,
       agentVersion: hb.agentVersion,
       revisions: hb.revisions,
       ...(hb.lastDeployment ? { lastDeployment: hb.lastDeployment } : {}),

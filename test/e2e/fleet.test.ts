@@ -1,0 +1,180 @@
+// End to end on a real fleet: 5 agent processes as libp2p nodes on 127.0.0.1, a coordinator daemon, real
+// zip bundles and real hook scripts. Covers the success path, a failing hook, forged/expired/replayed
+// intents and a zip-slip bundle.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile, readdir, access } from 'node:fs/promises';
+import path from 'node:path';
+import { startFleet, recordingScript, readLines, type TestFleet } from '../support/fleet.ts';
+import { createFleetNode, type FleetNode } from '../../agent/network/node.ts';
+import { requestFrames, decodeJsonFrame } from '../../agent/network/frames.ts';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { seal, encodeEnvelope } from '../../protocol/signing/envelope.ts';
+import { loadCoordinatorKey } from '../../coordinator/config/keys.ts';
+import { TOPIC_INTENTS, PROTOCOL_STATUS } from '../../protocol/topics.ts';
+import { rawZip } from '../../agent/archive/testing.ts';
+import { coordinatorSigner } from '../support/keys.ts';
+import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
+import { CoordinatorStore } from '../../coordinator/store/store.ts';
+
+const AGENTS = 5;
+const HOOKS = ['ApplicationStop', 'BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService'];
+const ORDER_LOG = 'opt/recorder/order.log';
+
+function recorderRevision(version: string, validate = recordingScript(ORDER_LOG)): Record<string, string | { text: string; mode: number }> {
+  return {
+    'appspec.yml': [
+      'version: 0.0', 'os: linux',
+      'files:', '  - source: app', '    destination: /opt/recorder/app',
+      'hooks:',
+      ...HOOKS.map((h) => `  ${h}:\n    - location: scripts/${h}.sh\n      timeout: 30`),
+    ].join('\n'),
+    'app/version.txt': version,
+    'app/conf/settings.ini': `version=${version}\n`,
+    ...Object.fromEntries(HOOKS.map((h) => [`scripts/${h}.sh`, h === 'ValidateService' ? validate : recordingScript(ORDER_LOG)])),
+  };
+}
+
+describe('a 5-agent fleet deploys real revisions end to end', () => {
+  let fleet: TestFleet;
+  let firstDeployment: string;
+
+  beforeAll(async () => {
+    fleet = await startFleet(AGENTS, { tags: { env: 'e2e' } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('installs the files and runs the hooks in CodeDeploy order on every host', async () => {
+    const revision = await fleet.push(recorderRevision('v1'));
+    firstDeployment = await fleet.deploy({ revision, targets: [{ key: 'env', value: 'e2e' }] });
+    const view = await fleet.waitFinal(firstDeployment);
+    expect(view.status).toBe('Succeeded');
+    expect(view.hosts).toHaveLength(AGENTS);
+    for (const host of view.hosts) {
+      expect(host.status).toBe('Succeeded');
+      expect(host.events.map((e) => e.event)).toEqual([
+        'BeforeBlockTraffic', 'BlockTraffic', 'AfterBlockTraffic', 'ApplicationStop', 'DownloadBundle', 'BeforeInstall',
+        'Install', 'AfterInstall', 'ApplicationStart', 'ValidateService', 'BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic',
+      ]);
+      // First deployment to the group: no previous revision, so ApplicationStop has nothing to run.
+      expect(host.events.find((e) => e.event === 'ApplicationStop')?.status).toBe('Skipped');
+      const dest = fleet.destOf(host.instanceName);
+      expect(await readFile(path.join(dest, 'opt/recorder/app/version.txt'), 'utf8')).toBe('v1');
+      expect(await readFile(path.join(dest, 'opt/recorder/app/conf/settings.ini'), 'utf8')).toBe('version=v1\n');
+      expect(await readLines(path.join(dest, ORDER_LOG))).toEqual(
+        ['BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService'].map((e) => `${e} ${firstDeployment}`),
+      );
+    }
+  }, 90_000);
+
+  it('a second revision runs the previous revision\'s ApplicationStop first and replaces its files', async () => {
+    const files = recorderRevision('v2');
+    delete files['app/conf/settings.ini'];
+    const revision = await fleet.push(files);
+    const id = await fleet.deploy({ revision });
+    const view = await fleet.waitFinal(id);
+    expect(view.status).toBe('Succeeded');
+    for (const host of view.hosts) {
+      const dest = fleet.destOf(host.instanceName);
+      const lines = await readLines(path.join(dest, ORDER_LOG));
+      expect(lines.slice(4)).toEqual(HOOKS.map((e) => `${e} ${id}`));
+      expect(await readFile(path.join(dest, 'opt/recorder/app/version.txt'), 'utf8')).toBe('v2');
+      // The previous install's cleanup removed the file v2 no longer ships.
+      await expect(access(path.join(dest, 'opt/recorder/app/conf/settings.ini'))).rejects.toThrow();
+    }
+  }, 90_000);
+
+  it('a failing hook fails that host and its report carries the exit code and the log tail', async () => {
+    const failing = recordingScript(ORDER_LOG, 'echo "validation output before failing"\necho "boom: service did not answer" >&2\nexit 3');
+    const revision = await fleet.push(recorderRevision('v3', failing));
+    const id = await fleet.deploy({ revision });
+    const view = await fleet.waitFinal(id);
+    expect(view.status).toBe('Failed');
+    for (const host of view.hosts) {
+      expect(host.status).toBe('Failed');
+      const validate = host.events.find((e) => e.event === 'ValidateService');
+      expect(validate).toMatchObject({ status: 'Failed', errorCode: 'ScriptFailed', exitCode: 3, scriptName: 'scripts/ValidateService.sh' });
+      expect(validate?.logTail).toContain('[stderr]boom: service did not answer');
+      expect(validate?.logTail).toContain('[stdout]validation output before failing');
+      // Nothing after the failed event ran.
+      expect(host.events.map((e) => e.event)).not.toContain('BeforeAllowTraffic');
+    }
+  }, 90_000);
+
+  describe('intents that must never execute', () => {
+    let probe: FleetNode;
+    const marker = 'opt/forged/ran.txt';
+
+    beforeAll(async () => {
+      const health = await fleet.api.get<{ addrs: string[] }>('/v1/health');
+      probe = await createFleetNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: health.addrs, sharedAddresses: ['/ip4/127.0.0.1'] });
+      probe.services.pubsub.subscribe(TOPIC_INTENTS);
+      const deadline = Date.now() + 20_000;
+      while (probe.services.pubsub.getSubscribers(TOPIC_INTENTS).length < AGENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    }, 30_000);
+
+    afterAll(async () => {
+      await probe?.stop();
+    });
+
+    async function craftIntent(id: string, over: Partial<DeploymentIntent>): Promise<DeploymentIntent> {
+      const store = await CoordinatorStore.open(fleet.config.dataDir);
+      const base = (await store.getDeployment(firstDeployment))!.intent;
+      return { ...base, deploymentId: id, groupSequence: base.groupSequence + 100, createdAt: Date.now(), expiresAt: Date.now() + 60_000, deploymentGroup: 'forged', deploymentGroupId: 'dg-forged', ...over };
+    }
+
+    async function reportsAt(agentAddrs: { peerId: string; addrs: string[] }, id: string): Promise<unknown> {
+      for await (const frame of requestFrames(probe, agentAddrs, PROTOCOL_STATUS, { deploymentId: id }, AbortSignal.timeout(5000))) return decodeJsonFrame(frame);
+      return undefined;
+    }
+
+    it('drops a forged, a tampered, an expired and a replayed intent', async () => {
+      const trusted = await loadCoordinatorKey(fleet.config.keyFile);
+      const forged = seal('intent', await craftIntent('d-FORGED001', {}), coordinatorSigner());
+      const expired = seal('intent', await craftIntent('d-EXPIRED01', { createdAt: Date.now() - 120_000, expiresAt: Date.now() - 60_000 }), trusted);
+      const good = seal('intent', await craftIntent('d-TAMPER001', {}), trusted);
+      const tampered = { ...good, payload: Buffer.from(Buffer.from(good.payload, 'base64').toString().replace('"forged"', '"forgex"')).toString('base64') };
+      const store = await CoordinatorStore.open(fleet.config.dataDir);
+      const replay = (await store.getDeployment(firstDeployment))!.intentEnvelope;
+      const before = await readLines(path.join(fleet.destOf('agent-1'), ORDER_LOG));
+
+      for (const env of [forged, expired, tampered, replay]) await probe.services.pubsub.publish(TOPIC_INTENTS, encodeEnvelope(env));
+      await new Promise((r) => setTimeout(r, 3000));
+
+      const { hosts } = await fleet.api.get<{ hosts: { peerId: string; addrs: string[]; instanceName: string }[] }>('/v1/fleet');
+      for (const host of hosts) {
+        for (const id of ['d-FORGED001', 'd-EXPIRED01', 'd-TAMPER001']) {
+          expect(await reportsAt(host, id)).toMatchObject({ ok: false, error: expect.stringMatching(/unknown to this host/) });
+        }
+        await expect(access(path.join(fleet.destOf(host.instanceName), marker))).rejects.toThrow();
+      }
+      expect(await readLines(path.join(fleet.destOf('agent-1'), ORDER_LOG))).toEqual(before);
+      const agentLog = await readFile(path.join(fleet.dir, 'agents', 'agent-1', 'agent.log'), 'utf8');
+      expect(agentLog).toMatch(/untrusted key/);
+      expect(agentLog).toMatch(/expired/);
+      expect(agentLog).toMatch(/does not verify/);
+      expect(agentLog).toMatch(/already received \(replay\)/);
+    }, 60_000);
+  });
+
+  it('refuses a zip-slip bundle: DownloadBundle fails and nothing lands outside the revision', async () => {
+    const bytes = rawZip([
+      { name: 'appspec.yml', data: 'version: 0.0\nos: linux\n' },
+      { name: '../../../../escaped.txt', data: 'pwned' },
+    ]);
+    const revision = await fleet.pushBytes(bytes, 'zip');
+    const id = await fleet.deploy({ revision, deploymentGroup: 'slip' });
+    const view = await fleet.waitFinal(id);
+    expect(view.status).toBe('Failed');
+    for (const host of view.hosts) {
+      const download = host.events.find((e) => e.event === 'DownloadBundle');
+      expect(download?.status).toBe('Failed');
+      expect(download?.message).toMatch(/escaped\.txt|\.\./);
+      expect(host.events.map((e) => e.event)).not.toContain('BeforeInstall');
+    }
+    const all = await readdir(fleet.dir, { recursive: true });
+    expect(all.filter((f) => String(f).endsWith('escaped.txt'))).toEqual([]);
+  }, 90_000);
+});
