@@ -2,6 +2,7 @@
 // heartbeats and the status/log/fetch servers. Components are built explicitly in dependency order.
 import '../protocol/polyfills.ts';
 import os from 'node:os';
+import { access } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { TOPIC_INTENTS, TOPIC_CONTROL } from '../protocol/topics.ts';
 import type { AgentConfig } from './config/config.ts';
@@ -56,6 +57,8 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
         hostEnv: hostEnv(signer.id, config),
         ...(config.destinationRoot !== undefined ? { destinationRoot: config.destinationRoot } : {}),
         runAsAllowed: process.getuid?.() === 0,
+        maxRevisions: config.maxRevisions,
+        warn: (message, err) => log.warn({ err }, message),
         onDownloadProgress: progressLogger(log),
       },
     }, abort.signal)).catch((err: unknown) => log.error({ err }, 'deployment runner failed')).finally(() => heartbeats?.beat());
@@ -114,7 +117,10 @@ function hostEnv(peerId: string, config: AgentConfig): Record<string, string> {
 async function heldBundle(journal: Journal, layout: AgentLayout, sha256: string): Promise<string | undefined> {
   for (const record of Object.values(journal.snapshot.deployments)) {
     const done = record.events.some((e) => e.event === 'DownloadBundle' && e.state === 'done' && e.status === 'Succeeded');
-    if (done && record.intent.revision.sha256 === sha256) return layout.deployment(record.intent).bundle;
+    if (!done || record.intent.revision.sha256 !== sha256) continue;
+    const file = layout.deployment(record.intent).bundle;
+    // Old deployment dirs are pruned (max_revisions): serve only bundles still on disk.
+    if (await access(file).then(() => true, () => false)) return file;
   }
   return undefined;
 }

@@ -11,6 +11,7 @@ import type { RevisionSource, FetchProgress } from '../fetch/revision-source.ts'
 import type { Journal } from '../state/journal.ts';
 import type { AgentLayout, DeploymentPaths } from './layout.ts';
 import { loadAppSpec } from './appspec-loader.ts';
+import { pruneRevisions } from './retention.ts';
 import { failed, skipped, succeeded, type EventResult } from './outcome.ts';
 
 export interface StepContext {
@@ -25,6 +26,9 @@ export interface StepContext {
   readonly hostEnv: Readonly<Record<string, string>>;
   readonly destinationRoot?: string;
   readonly runAsAllowed: boolean;
+  /** Deployment dirs kept per group, the current one included (decision 8). */
+  readonly maxRevisions: number;
+  readonly warn: (message: string, err: unknown) => void;
   readonly onDownloadProgress: (deploymentId: string, progress: FetchProgress) => void;
 }
 
@@ -48,6 +52,7 @@ const downloadBundle: EventStep = async (ctx) => {
   const startedAt = ctx.now();
   const { intent, paths } = ctx;
   await rm(paths.archive, { recursive: true, force: true });
+  await pruneOldRevisions(ctx);
   await ctx.revisionSource.fetch(intent.revision, paths.bundle, (p) => ctx.onDownloadProgress(intent.deploymentId, p), ctx.signal);
   await extractBundle(paths.bundle, intent.revision.bundleType, paths.archive);
   // Refuse a revision with a bad appspec now, before any of its scripts could run.
@@ -104,6 +109,19 @@ async function runHooks(event: string, ctx: StepContext): Promise<EventResult> {
     signal: ctx.signal,
   });
   return outcome;
+}
+
+/** §4.2: the agent prunes old deployment dirs of the group when a new download starts. */
+async function pruneOldRevisions(ctx: StepContext): Promise<void> {
+  const { intent, paths } = ctx;
+  try {
+    const lastSuccessful = await readLastSuccessfulInstall(ctx.layout.instructionsDir, intent.deploymentGroupId);
+    const protect = lastSuccessful === undefined ? [paths.root] : [paths.root, lastSuccessful];
+    await pruneRevisions(ctx.layout.deploymentRoot, intent.deploymentGroupId, ctx.maxRevisions, protect);
+  } catch (err) {
+    // Pruning is housekeeping: a failure is logged, never allowed to fail the deployment.
+    ctx.warn('could not prune old revisions', err);
+  }
 }
 
 /** §2.2: last-successful-class events use the previous revision until this deployment has its own archive. */
