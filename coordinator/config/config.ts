@@ -24,6 +24,26 @@ export const CoordinatorConfigSchema = z.object({
   /** A host whose last heartbeat is older than this is reported as not alive. */
   aliveWindowMs: z.number().int().min(1000).default(15_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** The CodeDeploy-compatible API (requests carrying X-Amz-Target on the control API port). See docs/codedeploy-api.md. */
+  codedeployApi: z.object({
+    /** SigV4 keys the API accepts; a request signed with any other key is refused. */
+    accessKeys: z.array(z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }).strict()).default([]),
+    /** Local sandboxes only: skip SigV4 verification entirely (logged loudly at start). */
+    allowUnsigned: z.boolean().default(false),
+    /** Region and account used in ARNs. */
+    region: z.string().min(1).default('us-east-1'),
+    accountId: z.string().regex(/^\d{12}$/).default('000000000000'),
+    /** Page size of every List* operation. */
+    pageSize: z.number().int().min(1).max(1000).default(100),
+  }).strict().optional(),
+  /** S3-compatible store the CodeDeploy API fetches `s3Location` revisions from. */
+  s3: z.object({
+    endpoint: z.string().url().optional(),
+    region: z.string().min(1).default('us-east-1'),
+    forcePathStyle: z.boolean().default(false),
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+  }).strict().optional(),
 }).strict();
 
 export type CoordinatorConfig = z.infer<typeof CoordinatorConfigSchema>;

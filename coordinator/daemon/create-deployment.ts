@@ -17,6 +17,10 @@ export interface CreateDeploymentRequest {
   readonly ignoreApplicationStopFailures?: boolean;
   readonly description?: string;
   readonly rollbackOf?: string;
+  /** Explicit targets (peer ids), e.g. resolved from a CodeDeploy deployment group; used instead of `targets`. */
+  readonly targetPeerIds?: readonly string[];
+  /** Overrides the group id derived from the names (a renamed CodeDeploy deployment group keeps its id). */
+  readonly deploymentGroupId?: string;
 }
 
 export class RequestError extends Error {
@@ -36,11 +40,12 @@ export async function createDeployment(req: CreateDeploymentRequest, ctx: Create
   const revision = await ctx.store.findRevision(req.revision);
   if (revision === undefined) throw new RequestError(`Revision "${req.revision}" is not in the revision store (push it first; give the full hash or a unique prefix of at least 8 hex digits)`);
   const config: DeploymentConfig = resolveDeploymentConfig(req.config ?? 'CodeDeployDefault.OneAtATime');
-  const targets = matchTargets(ctx, req.targets);
+  const targets = req.targetPeerIds !== undefined ? matchPeers(ctx, req.targetPeerIds) : matchTargets(ctx, req.targets);
   if (targets.length === 0) {
+    if (req.targetPeerIds !== undefined) throw new RequestError('None of the requested target hosts is alive');
     throw new RequestError(`No live host matches ${req.targets.map((t) => `${t.key}=${t.value}`).join(' or ') || '(no tag filter)'}`);
   }
-  const deploymentGroupId = groupId(req.application, req.deploymentGroup);
+  const deploymentGroupId = req.deploymentGroupId ?? groupId(req.application, req.deploymentGroup);
   const draft = {
     type: 'intent', v: INTENT_VERSION,
     deploymentId: newDeploymentId(),
@@ -77,6 +82,13 @@ function matchTargets(ctx: CreateContext, filters: CreateDeploymentRequest['targ
   return ctx.store.fleetEntries()
     .filter((f) => ctx.now - f.receivedAt <= ctx.aliveWindowMs)
     .filter((f) => filters.length === 0 || filters.some((t) => f.heartbeat.tags[t.key] === t.value))
+    .map((f) => f.heartbeat.host);
+}
+
+function matchPeers(ctx: CreateContext, peers: readonly string[]): string[] {
+  const wanted = new Set(peers);
+  return ctx.store.fleetEntries()
+    .filter((f) => ctx.now - f.receivedAt <= ctx.aliveWindowMs && wanted.has(f.heartbeat.host))
     .map((f) => f.heartbeat.host);
 }
 

@@ -8,11 +8,18 @@ import type { CoordinatorDaemon } from './daemon.ts';
 import { RequestError, type CreateDeploymentRequest } from './create-deployment.ts';
 import { fleetView } from '../status/fleet-view.ts';
 import { streamHostLog } from './host-logs.ts';
+import { createDaemonEndpoint } from '../codedeploy/endpoint.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
 export async function startHttpApi(daemon: CoordinatorDaemon, config: CoordinatorConfig, log: Logger): Promise<{ server: Server; url: string }> {
+  const codedeploy = await createDaemonEndpoint(daemon, config, log);
   const server = createServer((req, res) => {
+    // The CodeDeploy-compatible API (awsJson1_1): every request naming an X-Amz-Target is its.
+    if (req.headers['x-amz-target'] !== undefined) {
+      codedeploy.handle(req, res).catch((err: unknown) => { log.error({ err }, 'codedeploy request failed'); res.destroy(); });
+      return;
+    }
     route(daemon, config, req, res).catch((err: unknown) => {
       const status = err instanceof RequestError ? 400 : 500;
       if (status === 500) log.error({ err }, 'api request failed');
@@ -24,6 +31,7 @@ export async function startHttpApi(daemon: CoordinatorDaemon, config: Coordinato
     server.once('error', reject);
     server.listen(config.api.port, config.api.host, () => resolve());
   });
+  server.on('close', () => codedeploy.close());
   const { port } = server.address() as AddressInfo;
   return { server, url: `http://${config.api.host}:${port}` };
 }
