@@ -4,7 +4,15 @@ import '../protocol/polyfills.ts';
 import os from 'node:os';
 import { access } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { TOPIC_INTENTS, TOPIC_CONTROL } from '../protocol/topics.ts';
+import { TOPIC_INTENTS, TOPIC_CONTROL, TOPIC_HEARTBEATS } from '../protocol/topics.ts';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { multiaddr } from '@multiformats/multiaddr';
+import { openEnvelope } from '../protocol/signing/envelope.ts';
+import { decodeControl } from '../protocol/messages/control.ts';
+import { decodeHeartbeat } from '../protocol/messages/heartbeat.ts';
+import type { HostStatus } from '../protocol/messages/report.ts';
+import { RolloutManager } from './rollout/rollout-manager.ts';
+import { SlotTransport } from './rollout/slot-transport.ts';
 import type { AgentConfig } from './config/config.ts';
 import { createFleetNode, type FleetNode } from './network/node.ts';
 import { loadOrCreateIdentity, hostSigner } from './state/identity.ts';
@@ -19,6 +27,8 @@ import { serveStatus } from './reporting/status-server.ts';
 import { seedFetchSource } from './fetch/seed-fetch.ts';
 import { serveBundles } from './fetch/seed-server.ts';
 import type { FetchProgress } from './fetch/revision-source.ts';
+import { AgentSwarm } from './swarm/swarm.ts';
+import { swarmSource } from './swarm/swarm-source.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -28,8 +38,6 @@ export interface Agent {
   readonly journal: Journal;
   /** Feeds raw gossip bytes in as if they had arrived on the intent topic (in-process tests). */
   inject(topic: string, data: Uint8Array): void;
-  /** Resolves when no deployment is running. */
-  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +48,12 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   const layout = new AgentLayout(config.rootDir);
   const node = await createFleetNode({ privateKey, listen: config.listen, bootstrap: config.bootstrap, sharedAddresses: config.sharedAddresses });
   const log = logger.child({ peerId: signer.id });
+  const swarm = await AgentSwarm.start(node, signer.id, config, log);
+  const publishProgress = swarm.progressPublisher(signer);
+  const logProgress = progressLogger(log);
+  const revisionSource = swarmSource(swarm, {
+    targetsOf: (sha) => Object.values(journal.snapshot.deployments).filter((r) => r.intent.revision.sha256 === sha).flatMap((r) => r.intent.targets),
+  });
   const gossip = async (topic: string, data: Uint8Array): Promise<void> => { await node.services.pubsub.publish(topic, data); };
   const reporter: Reporter = createReporter({ journal, signer, gossip, logger: log });
   const trusted = new Set(config.trustedCoordinators);
@@ -47,22 +61,28 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   let queue: Promise<void> = Promise.resolve();
   let heartbeats: HeartbeatControl | undefined;
 
-  const run = (record: DeploymentRecord): void => {
-    // Deployments on one host run one at a time, in arrival order (CodeDeploy: one per group at a time).
-    queue = queue.then(() => runDeployment(record, {
+  const runLifecycle = (record: DeploymentRecord, signal: AbortSignal): Promise<HostStatus> => {
+    // Lifecycles on one host run one at a time, in grant order (CodeDeploy: one per group at a time).
+    const done = queue.then(() => runDeployment(record, {
       journal, layout, reporter, logger: log, now: Date.now, steps: stepFor,
       stepContext: {
         layout, journal, now: Date.now,
-        revisionSource: seedFetchSource(node),
+        revisionSource,
         hostEnv: hostEnv(signer.id, config),
         ...(config.destinationRoot !== undefined ? { destinationRoot: config.destinationRoot } : {}),
         runAsAllowed: process.getuid?.() === 0,
         maxRevisions: config.maxRevisions,
         warn: (message, err) => log.warn({ err }, message),
-        onDownloadProgress: progressLogger(log),
+        onDownloadProgress: (id, p) => { logProgress(id, p); publishProgress(id, p); },
       },
-    }, abort.signal)).catch((err: unknown) => log.error({ err }, 'deployment runner failed')).finally(() => heartbeats?.beat());
+    }, AbortSignal.any([abort.signal, signal]))).finally(() => heartbeats?.beat());
+    queue = done.catch((err: unknown) => log.error({ err }, 'deployment runner failed'));
+    return done.then(() => journal.deployment(record.intent.deploymentId)?.status ?? 'Failed');
   };
+  const rollout = new RolloutManager({
+    self: signer.id, rootDir: config.rootDir, journal, reporter, logger: log, runLifecycle,
+    transport: new SlotTransport(node, log), random: Math.random,
+  });
 
   const onIntent = (data: Uint8Array): void => {
     const verdict = admitIntent(data, {
@@ -74,15 +94,44 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       return;
     }
     log.info({ deploymentId: verdict.intent.deploymentId, revision: verdict.intent.revision.sha256 }, 'intent accepted');
-    journal.accept(verdict.intent, verdict.envelope, Date.now()).then(run, (err: unknown) => log.error({ err }, 'cannot journal intent'));
+    journal.accept(verdict.intent, verdict.envelope, Date.now())
+      .then((record) => rollout.admit(record))
+      .catch((err: unknown) => log.error({ err }, 'cannot journal intent'));
+  };
+
+  const onControl = (data: Uint8Array): void => {
+    try {
+      const opened = openEnvelope(data, 'control');
+      if (!trusted.has(opened.signer)) throw new Error(`control command signed by untrusted key "${opened.signer}"`);
+      const cmd = decodeControl(opened.payload);
+      log.info({ command: cmd.command, deploymentId: cmd.deploymentId }, 'control command');
+      void rollout.control(cmd);
+    } catch (err) {
+      log.warn({ reason: (err as Error).message }, 'control command rejected');
+    }
+  };
+
+  // Hosts find each other's addresses in heartbeats, so they can talk directly without the coordinator.
+  const onHeartbeat = (data: Uint8Array): void => {
+    try {
+      const opened = openEnvelope(data, 'heartbeat');
+      const hb = decodeHeartbeat(opened.payload);
+      if (opened.signer !== hb.host || hb.host === signer.id) return;
+      void node.peerStore.merge(peerIdFromString(hb.host), { multiaddrs: hb.addrs.map((a) => multiaddr(a)) }).catch(() => undefined);
+    } catch (err) {
+      log.debug({ reason: (err as Error).message }, 'heartbeat ignored');
+    }
   };
 
   const inject = (topic: string, data: Uint8Array): void => {
     if (topic === TOPIC_INTENTS) onIntent(data);
+    else if (topic === TOPIC_CONTROL) onControl(data);
+    else if (topic === TOPIC_HEARTBEATS) onHeartbeat(data);
   };
   node.services.pubsub.addEventListener('message', (evt) => inject(evt.detail.topic, evt.detail.data));
   node.services.pubsub.subscribe(TOPIC_INTENTS);
   node.services.pubsub.subscribe(TOPIC_CONTROL);
+  node.services.pubsub.subscribe(TOPIC_HEARTBEATS);
 
   const onServeError = (err: unknown, peer: string): void => log.debug({ err, peer }, 'stream request failed');
   await serveStatus(node, journal, layout, onServeError);
@@ -93,16 +142,17 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     { instanceName: config.instanceName ?? signer.id, tags: config.tags, agentVersion: AGENT_VERSION, runtime: runtimeName(), intervalMs: config.heartbeatIntervalMs },
     { journal, signer, gossip, logger: log, now: Date.now, addrs: () => node.getMultiaddrs().map((a) => a.toString()) },
   );
-  for (const record of journal.unfinished()) run(record);
+  await rollout.start();
   log.info({ addrs: node.getMultiaddrs().map((a) => a.toString()), tags: config.tags }, 'agent started');
 
   return {
     peerId: signer.id, node, journal, inject,
-    idle: () => queue,
     async stop() {
       heartbeats?.stop();
+      rollout.close();
       abort.abort(new Error('agent stopping'));
       await queue;
+      await swarm.stop();
       await node.stop();
     },
   };

@@ -13,3 +13,8 @@ export const PROTOCOL_LOGS = '/convoy/logs/1.0.0';
 
 /** Largest frame any Convoy stream protocol accepts: a 1 MiB data frame plus headroom. */
 export const MAX_FRAME_BYTES = 1024 * 1024 + 4096;
+
+/** Slot protocol: chosen values are gossiped here so every host and the coordinator learn them. */
+export const TOPIC_SLOTS = '/convoy/1/slots';
+/** Slot protocol point-to-point messages (prepare/promise/accept/accepted/nack/query): one frame per stream. */
+export const PROTOCOL_SLOTS = '/convoy/slots/1.0.0';

@@ -22,6 +22,8 @@ export interface DeploymentRecord {
   nextReportSeq: number;
   receivedAt: number;
   finishedAt?: number;
+  /** The deployment's final state as the slot protocol decided it (every host learns the same one). */
+  rolloutFinal?: { state: 'succeeded' | 'failed' | 'stopped'; reason?: string };
 }
 
 export interface InstalledRevision {
@@ -97,9 +99,14 @@ export class Journal {
     await this.flush();
   }
 
+  /** Deployments whose rollout is not final yet: this host still votes and learns for them. */
+  active(): DeploymentRecord[] {
+    return Object.values(this.state.deployments).filter((d) => d.rolloutFinal === undefined);
+  }
+
   private prune(): void {
     const finished = Object.values(this.state.deployments)
-      .filter((d) => d.finishedAt !== undefined)
+      .filter((d) => d.finishedAt !== undefined && d.rolloutFinal !== undefined)
       .sort((a, b) => a.receivedAt - b.receivedAt);
     const excess = Object.keys(this.state.deployments).length - RECORDS_MAX;
     for (const record of finished.slice(0, Math.max(0, excess))) delete this.state.deployments[record.intent.deploymentId];

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAgent } from '../commands/agent.ts';
 import { registerAppspec } from '../commands/appspec.ts';
 import { registerDeploy } from '../commands/deploy.ts';
+import { registerDeploymentConfig } from '../commands/deployment-config.ts';
 import { registerFleet } from '../commands/fleet.ts';
 import { registerKeygen } from '../commands/keygen.ts';
 import { registerPush } from '../commands/push.ts';
@@ -36,6 +37,7 @@ Exit codes: 0 success, 1 deployment failed or input invalid, 2 usage error,
   registerPush(program);
   registerAppspec(program);
   registerDeploy(program);
+  registerDeploymentConfig(program);
   registerFleet(program);
   registerSandbox(program);
   return program;

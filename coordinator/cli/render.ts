@@ -18,7 +18,11 @@ export function renderDeployment(view: DeploymentView): string {
     `  application ${view.application}  group ${view.deploymentGroup}  config ${view.config}`,
     `  revision ${view.revision.slice(0, 16)}  created ${new Date(view.createdAt).toISOString()}` +
       (view.completedAt ? `  completed ${new Date(view.completedAt).toISOString()}` : ''),
-    `  hosts: ${view.counts.Succeeded} succeeded, ${view.counts.Failed} failed, ${view.counts.InProgress} in progress, ${view.counts.Pending} pending`,
+    `  hosts: ${view.counts.Succeeded} succeeded, ${view.counts.Failed} failed, ${view.counts.InProgress} in progress, ${view.counts.Pending} pending` +
+      (view.counts.Skipped ? `, ${view.counts.Skipped} skipped` : '') + (view.counts.Stopped ? `, ${view.counts.Stopped} stopped` : ''),
+    ...(view.failureReason ? [`  reason: ${view.failureReason}`] : []),
+    ...(view.rollbackOf ? [`  rollback of ${view.rollbackOf}`] : []),
+    ...(view.rolledBackBy ? [`  rolled back by ${view.rolledBackBy}`] : []),
   ];
   const rows = view.hosts.map((h) => {
     const current = h.events[h.events.length - 1];

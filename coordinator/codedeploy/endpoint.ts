@@ -6,16 +6,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { CoordinatorConfig } from '../config/config.ts';
 import type { CoordinatorDaemon } from '../daemon/daemon.ts';
-import { CodeDeployModel } from '../model/model-store.ts';
 import type { ApiContext } from './context.ts';
 import { CodeDeployError } from './errors.ts';
 import { dispatch, isOperation } from './operations.ts';
 import { verifySigV4, type AccessKey } from './sigv4.ts';
-import { autoRollbackSweep } from './handlers/deployments.ts';
 
 export const TARGET_PREFIX = 'CodeDeploy_20141006.';
 const MAX_BODY_BYTES = 1024 * 1024;
-const ROLLBACK_SWEEP_MS = 2000;
 
 export interface EndpointOptions {
   readonly accessKeys: readonly AccessKey[];
@@ -33,10 +30,6 @@ export interface CodeDeployEndpoint {
 
 export function createEndpoint(context: ApiContext, opts: EndpointOptions): CodeDeployEndpoint {
   const now = opts.now ?? Date.now;
-  const timer = setInterval(() => {
-    autoRollbackSweep(context).catch((err: unknown) => context.log.warn({ err }, 'auto-rollback sweep failed'));
-  }, ROLLBACK_SWEEP_MS);
-  timer.unref();
 
   const handleRaw: CodeDeployEndpoint['handleRaw'] = async (req) => {
     const requestId = randomUUID();
@@ -90,7 +83,7 @@ export function createEndpoint(context: ApiContext, opts: EndpointOptions): Code
       send(res, out.status, out.headers, out.body);
     },
     close() {
-      clearInterval(timer);
+      // Nothing to release: the endpoint holds no timers or sockets of its own.
     },
   };
 }
@@ -121,11 +114,12 @@ export async function createDaemonEndpoint(daemon: CoordinatorDaemon, config: Co
     clog.info('codedeployApi has no access keys: every CodeDeploy API request will be refused (UnrecognizedClientException)');
   }
   const context: ApiContext = {
-    model: await CodeDeployModel.open(config.dataDir),
+    model: daemon.model,
     store: daemon.store,
     fleet: () => daemon.store.fleetEntries(),
     create: (req) => daemon.create(req),
     view: (id) => daemon.view(id),
+    stopDeployment: (id, rollback) => daemon.stopDeployment(id, rollback),
     now: Date.now,
     aliveWindowMs: config.aliveWindowMs,
     region: api?.region ?? 'us-east-1',

@@ -18,9 +18,12 @@ interface CreateOptions extends GlobalOptions {
   fileExistsBehavior?: string;
   ignoreApplicationStopFailures?: boolean;
   description?: string;
+  autoRollback?: string;
   wait?: boolean;
   json?: boolean;
 }
+
+const ROLLBACK_EVENTS = ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'] as const;
 
 export function registerDeploy(program: Command): void {
   const deploy = program.command('deploy').description('create deployments and follow them');
@@ -31,12 +34,13 @@ export function registerDeploy(program: Command): void {
     .requiredOption('--application <name>', 'application name')
     .requiredOption('--group <name>', 'deployment group name')
     .requiredOption('--revision <id>', 'revision id from `convoy push` (full SHA-256 or a unique prefix)')
-    .option('--deployment-config <name>', 'deployment configuration (alias --deployment-config-name)', 'CodeDeployDefault.AllAtOnce')
+    .option('--deployment-config <name>', 'OneAtATime (default), HalfAtATime, AllAtOnce (as CodeDeployDefault.X) or a custom config', 'CodeDeployDefault.OneAtATime')
     .option('--deployment-config-name <name>', 'same as --deployment-config (the aws CLI spelling)')
     .option('--targets <filters>', 'tag filters Key=Value[,Key=Value]; a host matching any filter is a target')
     .option('--file-exists-behavior <b>', 'DISALLOW | OVERWRITE | RETAIN (the appspec value wins)', 'DISALLOW')
     .option('--ignore-application-stop-failures', 'continue when ApplicationStop/BeforeBlockTraffic/AfterBlockTraffic fail')
     .option('--description <text>', 'free text, up to 256 characters')
+    .option('--auto-rollback <events>', 'roll back to the last successful revision on DEPLOYMENT_FAILURE and/or DEPLOYMENT_STOP_ON_REQUEST (comma-separated)')
     .option('--wait', 'follow the deployment until it finishes (exit code as `deploy wait`)')
     .option('--json', 'print { deploymentId, targets } as JSON')
     .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
@@ -47,7 +51,12 @@ export function registerDeploy(program: Command): void {
       if (!['DISALLOW', 'OVERWRITE', 'RETAIN'].includes(behavior)) {
         throw new CliError(`--file-exists-behavior "${opts.fileExistsBehavior}" must be DISALLOW, OVERWRITE or RETAIN`, EXIT.usage);
       }
+      const autoRollbackEvents = (opts.autoRollback ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+      for (const e of autoRollbackEvents) {
+        if (!(ROLLBACK_EVENTS as readonly string[]).includes(e)) throw new CliError(`--auto-rollback event "${e}" must be one of ${ROLLBACK_EVENTS.join(', ')}`, EXIT.usage);
+      }
       const created = await ApiClient.forConfig(config).post<{ deploymentId: string; targets: string[] }>('/v1/deployments', {
+        autoRollbackEvents,
         application: opts.application,
         deploymentGroup: opts.group,
         revision: opts.revision,
@@ -84,6 +93,33 @@ export function registerDeploy(program: Command): void {
       const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout) * 1000;
       if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new CliError(`--timeout "${opts.timeout}" must be a positive number of seconds`, EXIT.usage);
       process.exitCode = await waitForDeployment(await coordinatorConfig(opts), id, { json: opts.json ?? false, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    });
+
+  deploy
+    .command('stop <deploymentId>')
+    .description('publish a signed stop: hosts not yet started never start; the deployment ends Stopped')
+    .option('--rollback', 'then roll back: a new deployment of the group\'s last successful revision')
+    .option('--wait', 'follow the deployment until it has stopped')
+    .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
+    .action(async (id: string, opts: GlobalOptions & { rollback?: boolean; wait?: boolean }) => {
+      const config = await coordinatorConfig(opts);
+      await ApiClient.forConfig(config).post(`/v1/deployments/${encodeURIComponent(id)}/stop`, { rollback: opts.rollback ?? false });
+      process.stdout.write(`Stop of ${id} published${opts.rollback ? ' (a rollback follows)' : ''}\n`);
+      if (opts.wait) {
+        const code = await waitForDeployment(config, id, { json: false });
+        process.exitCode = code === EXIT.failed ? EXIT.ok : code;
+      }
+    });
+
+  deploy
+    .command('declare-dead <deploymentId>')
+    .description('free the rollout slot of a host that is gone for good (its part of the deployment counts as failed)')
+    .requiredOption('--host <peer>', 'peer id or instance name of the dead host')
+    .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
+    .addHelpText('after', '\nOnly for hosts that will not come back: a live host declared dead aborts its deployment.')
+    .action(async (id: string, opts: GlobalOptions & { host: string }) => {
+      await ApiClient.forConfig(await coordinatorConfig(opts)).post(`/v1/deployments/${encodeURIComponent(id)}/declare-dead`, { host: opts.host });
+      process.stdout.write(`${opts.host} declared dead for ${id}\n`);
     });
 
   deploy

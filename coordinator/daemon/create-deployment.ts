@@ -4,7 +4,9 @@ import { createHash, randomInt } from 'node:crypto';
 import { seal, type Signer, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
 import { INTENT_VERSION, decodeIntent, type DeploymentConfig, type DeploymentIntent } from '../../protocol/messages/intent.ts';
 import type { CoordinatorStore, StoredDeployment } from '../store/store.ts';
-import { resolveDeploymentConfig } from './deployment-configs.ts';
+import { resolveDeploymentConfig, type CustomConfigLookup } from './deployment-configs.ts';
+import { minimumHealthy } from '../../protocol/rollout/index.ts';
+import { revisionDistribution } from '../revisions/manifest.ts';
 
 export interface CreateDeploymentRequest {
   readonly application: string;
@@ -21,7 +23,11 @@ export interface CreateDeploymentRequest {
   readonly targetPeerIds?: readonly string[];
   /** Overrides the group id derived from the names (a renamed CodeDeploy deployment group keeps its id). */
   readonly deploymentGroupId?: string;
+  /** Roll back automatically (a new deployment of the group's last successful revision) on these events. */
+  readonly autoRollbackEvents?: readonly AutoRollbackEvent[];
 }
+
+export type AutoRollbackEvent = 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_REQUEST';
 
 export class RequestError extends Error {
   override readonly name = 'RequestError';
@@ -34,12 +40,20 @@ export interface CreateContext {
   readonly now: number;
   readonly aliveWindowMs: number;
   readonly intentTtlMs: number;
+  readonly customConfig?: CustomConfigLookup;
 }
 
-export async function createDeployment(req: CreateDeploymentRequest, ctx: CreateContext): Promise<{ intent: DeploymentIntent; envelope: SignedEnvelope }> {
+export interface CreatedDeployment {
+  readonly intent: DeploymentIntent;
+  readonly envelope: SignedEnvelope;
+  /** False when the deployment failed at creation (m ≥ N): nothing is published, no host is touched. */
+  readonly publish: boolean;
+}
+
+export async function createDeployment(req: CreateDeploymentRequest, ctx: CreateContext): Promise<CreatedDeployment> {
   const revision = await ctx.store.findRevision(req.revision);
   if (revision === undefined) throw new RequestError(`Revision "${req.revision}" is not in the revision store (push it first; give the full hash or a unique prefix of at least 8 hex digits)`);
-  const config: DeploymentConfig = resolveDeploymentConfig(req.config ?? 'CodeDeployDefault.OneAtATime');
+  const config: DeploymentConfig = resolveDeploymentConfig(req.config ?? 'CodeDeployDefault.OneAtATime', ctx.customConfig);
   const targets = req.targetPeerIds !== undefined ? matchPeers(ctx, req.targetPeerIds) : matchTargets(ctx, req.targets);
   if (targets.length === 0) {
     if (req.targetPeerIds !== undefined) throw new RequestError('None of the requested target hosts is alive');
@@ -55,7 +69,7 @@ export async function createDeployment(req: CreateDeploymentRequest, ctx: Create
     groupSequence: await ctx.store.nextGroupSequence(deploymentGroupId),
     revision: {
       sha256: revision.sha256, size: revision.size, bundleType: revision.bundleType,
-      source: { kind: 'seed', peers: [ctx.seed] },
+      ...(await revisionDistribution(ctx.store, revision, ctx.seed)),
     },
     targets: targets.sort(),
     config,
@@ -73,9 +87,20 @@ export async function createDeployment(req: CreateDeploymentRequest, ctx: Create
     throw new RequestError((err as Error).message);
   }
   const envelope = seal('intent', intent, ctx.signer);
-  const stored: StoredDeployment = { intent, intentEnvelope: envelope, createdAt: ctx.now };
+  const stored: StoredDeployment = {
+    intent, intentEnvelope: envelope, createdAt: ctx.now,
+    ...(req.autoRollbackEvents && req.autoRollbackEvents.length > 0 ? { autoRollbackEvents: [...req.autoRollbackEvents] } : {}),
+  };
+  // §6.1: if the minimum healthy count cannot be kept, the deployment fails at once, touching no host.
+  const m = minimumHealthy(config as never, intent.targets.length);
+  const publish = m < intent.targets.length;
+  if (!publish) {
+    stored.finalStatus = 'Failed';
+    stored.completedAt = ctx.now;
+    stored.failureReason = `HEALTH_CONSTRAINTS_INVALID: ${config.name} needs ${m} healthy hosts of ${intent.targets.length}, so no host can be deployed`;
+  }
   await ctx.store.saveDeployment(stored);
-  return { intent, envelope };
+  return { intent, envelope, publish };
 }
 
 function matchTargets(ctx: CreateContext, filters: CreateDeploymentRequest['targets']): string[] {

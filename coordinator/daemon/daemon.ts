@@ -4,8 +4,12 @@
 // themselves, and answers the CLI over a loopback HTTP API. The fleet does not need it once an intent is out.
 import type { Logger } from 'pino';
 import type { Server } from 'node:http';
-import { TOPIC_HEARTBEATS, TOPIC_INTENTS, TOPIC_REPORTS, PROTOCOL_STATUS } from '../../protocol/topics.ts';
-import { encodeEnvelope, type Signer, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
+import { TOPIC_HEARTBEATS, TOPIC_INTENTS, TOPIC_REPORTS, TOPIC_CONTROL, PROTOCOL_STATUS } from '../../protocol/topics.ts';
+import { encodeEnvelope, seal, type Signer, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
+import { CONTROL_VERSION, type ControlCommand } from '../../protocol/messages/control.ts';
+import { CodeDeployModel } from '../model/model-store.ts';
+import { customConfigLookup } from './custom-configs.ts';
+import { rollbackRequest } from './rollback.ts';
 import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
 import type { CoordinatorConfig } from '../config/config.ts';
 import { loadCoordinatorKey } from '../config/keys.ts';
@@ -16,8 +20,10 @@ import { serveBundles } from '../../agent/fetch/seed-server.ts';
 import { decodeJsonFrame, requestFrames } from '../../agent/network/frames.ts';
 import { verifyHeartbeat, verifyReport } from './intake.ts';
 import { buildDeploymentView, type DeploymentView } from '../status/deployment-view.ts';
-import { createDeployment, type CreateDeploymentRequest } from './create-deployment.ts';
+import { createDeployment, RequestError, type CreateDeploymentRequest } from './create-deployment.ts';
 import { startHttpApi } from './http-api.ts';
+import { startCoordinatorSeeding } from '../swarm/seeder.ts';
+import { ProgressBoard } from '../swarm/progress.ts';
 
 const REPUBLISH_INTERVAL_MS = 5000;
 const RECONCILE_INTERVAL_MS = 2000;
@@ -27,22 +33,33 @@ export interface CoordinatorDaemon {
   readonly node: FleetNode;
   readonly store: CoordinatorStore;
   readonly apiUrl: string;
+  /** Applications, groups, custom deployment configs, instances (shared with the CodeDeploy API). */
+  readonly model: CodeDeployModel;
   view(id: string): Promise<DeploymentView | undefined>;
   create(req: CreateDeploymentRequest): Promise<DeploymentIntent>;
+  /** Publishes a signed stop; with `rollback`, a rollback deployment follows once it is Stopped. */
+  stopDeployment(id: string, rollback: boolean): Promise<void>;
+  /** Publishes a signed declare-dead: the slot `host` holds is freed and the host counts as failed. */
+  declareDead(id: string, host: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: Logger): Promise<CoordinatorDaemon> {
   const signer: Signer = await loadCoordinatorKey(config.keyFile);
   const store = await CoordinatorStore.open(config.dataDir);
+  const model = await CodeDeployModel.open(config.dataDir);
   const privateKey = await loadOrCreateIdentity(config.dataDir);
   const node = await createFleetNode({ privateKey, listen: config.listen, bootstrap: config.bootstrap, sharedAddresses: config.sharedAddresses });
   const log = logger.child({ peerId: node.peerId.toString() });
   const intents = new Map<string, StoredDeployment>();
   for (const d of await store.listDeployments()) intents.set(d.intent.deploymentId, d);
+  const progress = new ProgressBoard((id) => intents.get(id)?.intent);
 
   const publishIntent = async (envelope: SignedEnvelope): Promise<void> => {
     await node.services.pubsub.publish(TOPIC_INTENTS, encodeEnvelope(envelope));
+  };
+  const publishControl = async (cmd: ControlCommand): Promise<void> => {
+    await node.services.pubsub.publish(TOPIC_CONTROL, encodeEnvelope(seal('control', cmd, signer)));
   };
   const recordReport = async (data: Uint8Array | string): Promise<void> => {
     const { report, envelope } = verifyReport(data, (id) => intents.get(id)?.intent);
@@ -57,12 +74,27 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       d.completedAt = Date.now();
       await store.saveDeployment(d);
       log.info({ deploymentId: id, status: view.status }, 'deployment finished');
+      await maybeRollBack(d);
+    }
+  };
+  // Automatic rollback (CodeDeploy §7): a NEW deployment of the group's last successful revision.
+  const maybeRollBack = async (d: StoredDeployment): Promise<void> => {
+    const req = rollbackRequest(d, [...intents.values()]);
+    if (req === undefined) return;
+    try {
+      const intent = await daemon.create(req);
+      d.rolledBackBy = intent.deploymentId;
+      await store.saveDeployment(d);
+      log.info({ deploymentId: d.intent.deploymentId, rollback: intent.deploymentId }, 'rollback deployment created');
+    } catch (err) {
+      log.warn({ deploymentId: d.intent.deploymentId, reason: (err as Error).message }, 'rollback could not be created');
     }
   };
 
   node.services.pubsub.addEventListener('message', (evt) => {
     const { topic, data } = evt.detail;
     if (topic === TOPIC_REPORTS) {
+      if (progress.offer(data)) return;
       recordReport(data).catch((err: unknown) => log.warn({ reason: (err as Error).message }, 'report rejected'));
     } else if (topic === TOPIC_HEARTBEATS) {
       try {
@@ -72,8 +104,9 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       }
     }
   });
-  for (const topic of [TOPIC_INTENTS, TOPIC_REPORTS, TOPIC_HEARTBEATS]) node.services.pubsub.subscribe(topic);
+  for (const topic of [TOPIC_INTENTS, TOPIC_REPORTS, TOPIC_HEARTBEATS, TOPIC_CONTROL]) node.services.pubsub.subscribe(topic);
   await serveBundles(node, (sha) => store.locateBundle(sha), (err, peer) => log.debug({ err, peer }, 'bundle request failed'));
+  await startCoordinatorSeeding(node, store, log);
 
   // Reports travel by gossip, which can lose them (no mesh yet, a restart): pull what is missing from
   // hosts whose heartbeat says they got further than what we hold.
@@ -98,7 +131,9 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
     setInterval(() => {
       const now = Date.now();
       for (const d of intents.values()) {
-        if (d.finalStatus === undefined && d.intent.expiresAt > now) publishIntent(d.intentEnvelope).catch(() => undefined);
+        if (d.finalStatus !== undefined || d.intent.expiresAt <= now) continue;
+        publishIntent(d.intentEnvelope).catch(() => undefined);
+        if (d.stopRequested) publishControl({ type: 'control', v: CONTROL_VERSION, command: 'stop', deploymentId: d.intent.deploymentId, issuedAt: now }).catch(() => undefined);
       }
     }, REPUBLISH_INTERVAL_MS),
     setInterval(() => { reconcile().catch((err: unknown) => log.warn({ err }, 'reconcile failed')); }, RECONCILE_INTERVAL_MS),
@@ -108,20 +143,43 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
     peerId: node.peerId.toString(),
     node,
     store,
+    model,
     apiUrl: '',
     async view(id) {
       const d = intents.get(id) ?? (await store.getDeployment(id));
-      return d === undefined ? undefined : buildDeploymentView(d, await store.reports(id), store.fleetEntries());
+      return d === undefined ? undefined : progress.decorate(buildDeploymentView(d, await store.reports(id), store.fleetEntries()));
     },
     async create(req) {
-      const { intent, envelope } = await createDeployment(req, {
+      const { intent, publish } = await createDeployment(req, {
         store, signer, now: Date.now(), aliveWindowMs: config.aliveWindowMs, intentTtlMs: config.intentTtlMs,
         seed: { peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) },
+        customConfig: customConfigLookup(model),
       });
-      intents.set(intent.deploymentId, { intent, intentEnvelope: envelope, createdAt: intent.createdAt });
-      await publishIntent(envelope);
-      log.info({ deploymentId: intent.deploymentId, targets: intent.targets.length }, 'intent published');
+      const stored = (await store.getDeployment(intent.deploymentId))!;
+      intents.set(intent.deploymentId, stored);
+      if (!publish) {
+        log.warn({ deploymentId: intent.deploymentId, reason: stored.failureReason }, 'deployment failed at creation; nothing published');
+        return intent;
+      }
+      await publishIntent(stored.intentEnvelope);
+      log.info({ deploymentId: intent.deploymentId, targets: intent.targets.length, config: intent.config.name }, 'intent published');
       return intent;
+    },
+    async stopDeployment(id, rollback) {
+      const d = intents.get(id);
+      if (d === undefined) throw new RequestError(`Deployment ${id} does not exist`);
+      if (d.finalStatus !== undefined) throw new RequestError(`Deployment ${id} already ended ${d.finalStatus}; nothing to stop`);
+      d.stopRequested = { at: Date.now(), rollback };
+      await store.saveDeployment(d);
+      await publishControl({ type: 'control', v: CONTROL_VERSION, command: 'stop', deploymentId: id, issuedAt: Date.now() });
+      log.info({ deploymentId: id, rollback }, 'stop published');
+    },
+    async declareDead(id, host) {
+      const d = intents.get(id);
+      if (d === undefined) throw new RequestError(`Deployment ${id} does not exist`);
+      if (!d.intent.targets.includes(host)) throw new RequestError(`Host ${host} is not a target of ${id}`);
+      await publishControl({ type: 'control', v: CONTROL_VERSION, command: 'declare-dead', deploymentId: id, host, issuedAt: Date.now() });
+      log.warn({ deploymentId: id, host }, 'host declared dead by the operator');
     },
     async stop() {
       for (const t of timers) clearInterval(t);

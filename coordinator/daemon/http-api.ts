@@ -8,6 +8,7 @@ import type { CoordinatorDaemon } from './daemon.ts';
 import { RequestError, type CreateDeploymentRequest } from './create-deployment.ts';
 import { fleetView } from '../status/fleet-view.ts';
 import { streamHostLog } from './host-logs.ts';
+import { createCustomConfig, listConfigs } from './config-api.ts';
 import { createDaemonEndpoint } from '../codedeploy/endpoint.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -56,6 +57,17 @@ async function route(daemon: CoordinatorDaemon, config: CoordinatorConfig, req: 
       return sendJson(res, 200, { deployments: views });
     }
     const id = parts[2] ?? '';
+    if (req.method === 'POST' && parts[3] === 'stop') {
+      const body = (await readJson(req)) as { rollback?: unknown };
+      await daemon.stopDeployment(id, body.rollback === true);
+      return sendJson(res, 202, { deploymentId: id, status: 'Pending' });
+    }
+    if (req.method === 'POST' && parts[3] === 'declare-dead') {
+      const body = (await readJson(req)) as { host?: unknown };
+      if (typeof body.host !== 'string') throw new RequestError('Body needs "host": the peer id of the dead host');
+      await daemon.declareDead(id, resolveHost(daemon, body.host));
+      return sendJson(res, 202, { deploymentId: id });
+    }
     const view = await daemon.view(id);
     if (view === undefined) return sendJson(res, 404, { error: `Deployment ${id} does not exist` });
     if (req.method === 'GET' && parts.length === 3) return sendJson(res, 200, view);
@@ -67,7 +79,26 @@ async function route(daemon: CoordinatorDaemon, config: CoordinatorConfig, req: 
       return streamHostLog(daemon.node, { peerId: target.peerId, addrs }, id, res);
     }
   }
+  if (parts[0] === 'v1' && parts[1] === 'deployment-configs') return routeConfigs(daemon, req, res, parts[2]);
   sendJson(res, 404, { error: `No route for ${req.method} ${url.pathname}` });
+}
+
+async function routeConfigs(daemon: CoordinatorDaemon, req: IncomingMessage, res: ServerResponse, name: string | undefined): Promise<void> {
+  if (req.method === 'GET' && name === undefined) return sendJson(res, 200, { configs: listConfigs(daemon.model) });
+  if (req.method === 'GET') {
+    const found = listConfigs(daemon.model).find((c) => c.name === name);
+    return found ? sendJson(res, 200, found) : sendJson(res, 404, { error: `Deployment config "${name}" does not exist` });
+  }
+  if (req.method === 'POST' && name === undefined) {
+    const body = (await readJson(req)) as { name?: unknown; type?: unknown; value?: unknown };
+    return sendJson(res, 201, await createCustomConfig(daemon.model, body));
+  }
+  sendJson(res, 404, { error: `No route for ${req.method} ${req.url}` });
+}
+
+/** Accepts a peer id or an instance name. */
+function resolveHost(daemon: CoordinatorDaemon, host: string): string {
+  return daemon.store.fleetEntries().find((f) => f.heartbeat.instanceName === host)?.heartbeat.host ?? host;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

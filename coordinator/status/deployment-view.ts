@@ -22,6 +22,8 @@ export interface HostView {
   readonly instanceName: string;
   readonly status: HostStatus;
   readonly events: EventView[];
+  /** Latest download progress the host published (bytes verified, bundle size, peers serving it). */
+  readonly download?: { readonly bytes: number; readonly total: number; readonly peers: number };
 }
 
 export interface DeploymentView {
@@ -34,6 +36,9 @@ export interface DeploymentView {
   readonly createdAt: number;
   readonly completedAt?: number;
   readonly rollbackOf?: string;
+  readonly rolledBackBy?: string;
+  readonly failureReason?: string;
+  readonly stopRequested?: boolean;
   readonly counts: Record<HostStatus, number>;
   readonly hosts: HostView[];
 }
@@ -54,6 +59,9 @@ export function buildDeploymentView(d: StoredDeployment, reports: readonly Store
     createdAt: d.createdAt,
     ...(d.completedAt !== undefined ? { completedAt: d.completedAt } : {}),
     ...(d.intent.rollbackOf !== undefined ? { rollbackOf: d.intent.rollbackOf } : {}),
+    ...(d.rolledBackBy !== undefined ? { rolledBackBy: d.rolledBackBy } : {}),
+    ...(d.failureReason !== undefined ? { failureReason: d.failureReason } : {}),
+    ...(d.stopRequested !== undefined ? { stopRequested: true } : {}),
     counts,
     hosts,
   };

@@ -29,6 +29,12 @@ export interface StoredDeployment {
   /** Set when the coordinator decided a final status (kept so it never flips after the fact). */
   finalStatus?: 'Succeeded' | 'Failed' | 'Stopped';
   completedAt?: number;
+  failureReason?: string;
+  autoRollbackEvents?: ('DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_REQUEST')[];
+  /** Set when an operator asked to stop; `rollback` when they asked for a rollback with it. */
+  stopRequested?: { at: number; rollback: boolean };
+  /** The rollback deployment created for this one, if any. */
+  rolledBackBy?: string;
 }
 
 export interface StoredReport {

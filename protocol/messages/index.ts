@@ -3,3 +3,4 @@ export { decodeIntent, INTENT_VERSION, type DeploymentIntent, type RevisionRef, 
 export { decodeReport, REPORT_VERSION, LOG_TAIL_MAX_BYTES, HOST_STATUSES, type HostStatus, type LifecycleReport } from './report.ts';
 export { decodeHeartbeat, HEARTBEAT_VERSION, type Heartbeat } from './heartbeat.ts';
 export { decodeSummary, SUMMARY_VERSION, DEPLOYMENT_STATUSES, type DeploymentStatus, type DeploymentSummary } from './summary.ts';
+export { decodeControl, CONTROL_VERSION, type ControlCommand } from './control.ts';

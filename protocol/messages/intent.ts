@@ -31,10 +31,12 @@ export const RevisionSchema = z.object({
   manifestSha256: SHA256_HEX.optional(),
 }).strict();
 
-export const MinimumHealthySchema = z.object({
-  type: z.enum(['HOST_COUNT', 'FLEET_PERCENT']),
-  value: z.number().int().nonnegative(),
-}).strict();
+/** MOST_CONCURRENCY 1 is OneAtATime's service-internal type (m = N − 1); users set the other two. */
+export const MinimumHealthySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('HOST_COUNT'), value: z.number().int().nonnegative() }).strict(),
+  z.object({ type: z.literal('FLEET_PERCENT'), value: z.number().int().min(0).max(99) }).strict(),
+  z.object({ type: z.literal('MOST_CONCURRENCY'), value: z.literal(1) }).strict(),
+]);
 
 export const DeploymentConfigSchema = z.object({
   name: z.string().min(1).max(100),
@@ -60,6 +62,8 @@ export const IntentSchema = z.object({
   createdAt: EPOCH_MS,
   expiresAt: EPOCH_MS,
   rollbackOf: DEPLOYMENT_ID.optional(),
+  /** Acceptor committee size for fleets over 5 hosts (odd); default 5. */
+  committeeSize: z.number().int().min(3).max(15).refine((n) => n % 2 === 1, 'must be odd').optional(),
   description: z.string().max(256).optional(),
 }).strict().refine((i) => i.expiresAt > i.createdAt, { message: 'must be after createdAt', path: ['expiresAt'] });
 

@@ -35,6 +35,11 @@ export interface SlotNodeInit {
   readonly rng: SlotRng;
   /** State found on disk after a restart, if any. */
   readonly durable?: DurableState;
+  /**
+   * The host's own outcome if it finished deploying (and journaled it) before the restart but had not
+   * yet ended its tenure. Without it a recovered 'holding' tenure is burned: the host is unhealthy.
+   */
+  readonly completedOutcome?: 'succeeded' | 'failed';
   readonly timing?: Partial<SlotTiming>;
 }
 
@@ -93,7 +98,7 @@ export class SlotNode implements ProposerHost {
     this.order = claimOrder(init.deployment, init.targets);
     this.rng = init.rng;
     const d = init.durable;
-    this.durable = d === undefined ? freshDurable(this.k) : recoverDurable(d, init.nodeId);
+    this.durable = d === undefined ? freshDurable(this.k) : recoverDurable(d, init.nodeId, init.completedOutcome);
     this.view = new LearnedView(this.targets, this.k, this.m, this.durable.log);
     this.durable = { ...this.durable, log: this.view.log };
     this.proposer = new Proposer(this);
@@ -439,12 +444,13 @@ function freshDurable(k: number): SlotNode['durable'] {
 }
 
 /** After a crash: a claim in flight becomes stale (yield if granted); an interrupted deploy fails. */
-function recoverDurable(d: DurableState, nodeId: string): SlotNode['durable'] {
+function recoverDurable(d: DurableState, nodeId: string, completed?: 'succeeded' | 'failed'): SlotNode['durable'] {
   const self = d.self;
   let next: SelfRecord = self;
   if (self.phase === 'claiming' && !self.stale) next = { ...self, stale: true };
   if (self.phase === 'holding') {
-    next = { phase: 'ending', slot: self.slot, entry: self.entry + 1, value: { kind: 'burn', host: nodeId } };
+    const kind = completed === 'succeeded' ? 'release' : 'burn';
+    next = { phase: 'ending', slot: self.slot, entry: self.entry + 1, value: { kind, host: nodeId } };
   }
   return { ...d, revokes: [...d.revokes], self: next };
 }

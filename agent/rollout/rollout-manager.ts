@@ -1,0 +1,165 @@
+// Runs the quorum slot protocol for every deployment this host is a target of: one SlotDriver per
+// deployment, its durable state under <root>/state/slots/. A host starts its lifecycle only when the
+// committee grants it a slot, reports its outcome back into the protocol, and learns the deployment's
+// final state like every other host. Hosts that never started when the rollout ends are reported
+// Skipped (failed rollout) or Stopped (stop command).
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { decodeDurable, encodeDurable, type SlotEvent, type SlotMessage, type DurableState } from '../../protocol/slots/index.ts';
+import type { HostStatus } from '../../protocol/messages/report.ts';
+import type { ControlCommand } from '../../protocol/messages/control.ts';
+import type { DeploymentRecord, Journal } from '../state/journal.ts';
+import { writeFileDurable } from '../state/durable-file.ts';
+import type { Reporter } from '../reporting/reporter.ts';
+import { SlotDriver } from './slot-driver.ts';
+import type { SlotTransport } from './slot-transport.ts';
+
+export interface RolloutComponents {
+  readonly self: string;
+  readonly rootDir: string;
+  readonly journal: Journal;
+  readonly reporter: Reporter;
+  readonly transport: SlotTransport;
+  readonly logger: Logger;
+  /** Runs the host's lifecycle for a granted deployment; resolves with the host's final status. */
+  readonly runLifecycle: (record: DeploymentRecord, signal: AbortSignal) => Promise<HostStatus>;
+  /** Seeded per deployment and host so jitter differs between hosts but runs are reproducible. */
+  readonly random: () => number;
+}
+
+export class RolloutManager {
+  private readonly drivers = new Map<string, SlotDriver>();
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly c: RolloutComponents) {}
+
+  async start(): Promise<void> {
+    await this.c.transport.start((from, msg) => this.inbox(from, msg));
+    for (const record of this.c.journal.active()) await this.open(record);
+  }
+
+  /** A newly accepted deployment: join its rollout. */
+  async admit(record: DeploymentRecord): Promise<void> {
+    await this.open(record);
+  }
+
+  async control(cmd: ControlCommand): Promise<void> {
+    const driver = this.drivers.get(cmd.deploymentId);
+    if (driver === undefined) return;
+    if (cmd.command === 'stop') await driver.stop();
+    else await driver.declareDead(cmd.host);
+  }
+
+  close(): void {
+    for (const d of this.drivers.values()) d.close();
+    for (const a of this.running.values()) a.abort(new Error('agent stopping'));
+  }
+
+  private inbox(from: string, msg: SlotMessage): void {
+    const driver = this.drivers.get(msg.deployment);
+    // A message can race ahead of the intent's gossip; the sender retries, so dropping it is safe.
+    if (driver === undefined || !driver.node.targets.includes(from)) return;
+    void driver.deliver(from, msg);
+  }
+
+  private async open(record: DeploymentRecord): Promise<void> {
+    const id = record.intent.deploymentId;
+    if (this.drivers.has(id)) return;
+    const file = path.join(this.c.rootDir, 'state', 'slots', `${id}.json`);
+    const durable = await loadDurable(file);
+    const driver = new SlotDriver({
+      nodeId: this.c.self,
+      deployment: id,
+      targets: record.intent.targets,
+      config: record.intent.config as never,
+      ...(record.intent.committeeSize !== undefined ? { committeeSize: record.intent.committeeSize } : {}),
+      rng: { int: (min, max) => min + Math.floor(this.c.random() * (max - min + 1)) },
+      ...(durable !== undefined ? { durable } : {}),
+      ...(record.status === 'Succeeded' || record.status === 'Failed' ? { completedOutcome: record.status === 'Succeeded' ? 'succeeded' as const : 'failed' as const } : {}),
+    }, {
+      persist: (state) => writeFileDurable(file, encodeDurable(state)),
+      send: (to, msg) => this.c.transport.send(to, msg),
+      broadcast: (msg) => this.c.transport.broadcast(msg),
+      onEvent: (event) => this.onEvent(record, event),
+      logger: this.c.logger.child({ deploymentId: id }),
+    });
+    this.drivers.set(id, driver);
+    // A lifecycle interrupted by a restart is finished (reported failed) by the runner; the protocol
+    // burns the slot on its own when it recovers a 'holding' state.
+    if (record.finishedAt === undefined && record.events.length > 0) this.launch(record, driver);
+    await driver.start();
+  }
+
+  private onEvent(record: DeploymentRecord, event: SlotEvent): void {
+    const id = record.intent.deploymentId;
+    const log = this.c.logger.child({ deploymentId: id });
+    switch (event.type) {
+      case 'slot:granted':
+        log.info({ slot: event.slot, tenure: event.tenure }, 'slot granted: deploying');
+        if (record.finishedAt === undefined && !this.running.has(id)) this.launch(record, this.drivers.get(id)!);
+        return;
+      case 'slot:revoked':
+        log.warn({ slot: event.slot }, 'slot revoked by an operator: aborting this host\'s deployment');
+        this.running.get(id)?.abort(new Error('slot revoked by an operator'));
+        return;
+      case 'slot:ended':
+        if (event.value.kind !== 'release' && event.value.kind !== 'grant' && 'host' in event.value && event.value.host === this.c.self) {
+          void this.finishWithout(record, 'Failed', event.value.kind === 'revoke' ? 'declared dead by an operator' : 'slot burned: the host restarted while holding it');
+        }
+        return;
+      case 'deployment:final': {
+        log.info({ status: event.status }, 'rollout final');
+        const state = event.status.state === 'in-progress' ? undefined : event.status.state;
+        if (state === undefined) return;
+        void this.c.journal.update(id, (r) => { r.rolloutFinal = { state, ...(event.status.reason ? { reason: event.status.reason } : {}) }; });
+        if (record.status === 'Pending') void this.finishWithout(record, state === 'stopped' ? 'Stopped' : 'Skipped', `deployment ${state} before this host started`);
+        return;
+      }
+      case 'command:rejected':
+      case 'message:rejected':
+        log.debug({ event }, 'slot protocol rejected an input');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private launch(record: DeploymentRecord, driver: SlotDriver): void {
+    const id = record.intent.deploymentId;
+    const abort = new AbortController();
+    this.running.set(id, abort);
+    this.c.runLifecycle(record, abort.signal)
+      .then((status) => driver.reportOutcome(status === 'Succeeded' ? 'succeeded' : 'failed'))
+      .catch((err: unknown) => this.c.logger.error({ err, deploymentId: id }, 'lifecycle failed to run'))
+      .finally(() => this.running.delete(id));
+  }
+
+  /** Ends this host's part of a deployment it never ran (or whose slot was burned or revoked). */
+  private async finishWithout(record: DeploymentRecord, status: 'Failed' | 'Skipped' | 'Stopped', message: string): Promise<void> {
+    if (record.finishedAt !== undefined || this.running.has(record.intent.deploymentId)) return;
+    const now = Date.now();
+    await this.c.journal.update(record.intent.deploymentId, (r, state) => {
+      r.status = status;
+      r.finishedAt = now;
+      state.lastDeployment = { deploymentId: r.intent.deploymentId, status };
+    });
+    await this.c.reporter.publish(record.intent.deploymentId, {
+      event: 'Start', status: status === 'Failed' ? 'Failed' : 'Skipped', errorCode: status === 'Failed' ? 'FailedAfterRestart' : 'Success',
+      scriptName: '', message, logTail: '', startedAt: now, endedAt: now,
+    }, status);
+  }
+}
+
+async function loadDurable(file: string): Promise<DurableState | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const decoded = decodeDurable(bytes);
+  if (!decoded.ok) throw new Error(`Slot state ${file} is unreadable: ${decoded.reason}`);
+  return decoded.value;
+}

@@ -1,0 +1,104 @@
+// The thin I/O driver of one deployment's SlotNode (quinn's ConnectionDriver shape): it owns the only
+// clock reads and the only timer for the node, feeds inputs in one at a time, makes each persist durable
+// before any message or event that depends on it leaves, and hands transmits and events to the host.
+import type { Logger } from 'pino';
+import { SlotNode, type SlotNodeInit, type SlotEvent, type SlotMessage, type DurableState } from '../../protocol/slots/index.ts';
+
+export interface SlotDriverComponents {
+  /** Write and fsync the node's durable state; resolves only when it is on disk. */
+  readonly persist: (state: DurableState) => Promise<void>;
+  /** Point-to-point send; loss is fine (the protocol retries). */
+  readonly send: (to: string, msg: SlotMessage) => void;
+  /** Gossip a chosen value once to everyone (the node emits one `chosen` per target). */
+  readonly broadcast: (msg: SlotMessage) => void;
+  readonly onEvent: (event: SlotEvent) => void;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export class SlotDriver {
+  readonly node: SlotNode;
+  private chain: Promise<void> = Promise.resolve();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(init: SlotNodeInit, private readonly c: SlotDriverComponents) {
+    this.node = new SlotNode(init);
+    this.now = c.now ?? (() => performance.now());
+  }
+
+  start(): Promise<void> {
+    return this.input((now) => this.node.start(now));
+  }
+
+  deliver(from: string, msg: SlotMessage): Promise<void> {
+    return this.input((now) => this.node.handleMessage(now, from, msg));
+  }
+
+  reportOutcome(outcome: 'succeeded' | 'failed'): Promise<void> {
+    return this.input((now) => this.node.reportOutcome(now, outcome));
+  }
+
+  stop(): Promise<void> {
+    return this.input((now) => this.node.stop(now));
+  }
+
+  /** Operator command: free the slot `host` holds, declaring it dead. No-op if it holds none. */
+  declareDead(host: string): Promise<void> {
+    return this.input((now) => {
+      for (let slot = 0; slot < this.node.k; slot++) {
+        const state = this.node.view.slotState(slot);
+        if (state.kind === 'held' && state.host === host) this.node.forceRelease(now, slot, state.entry / 2, host);
+      }
+    });
+  }
+
+  /** Resolves when every input so far has been handled and drained. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+  }
+
+  private input(apply: (now: number) => void): Promise<void> {
+    this.chain = this.chain.then(async () => {
+      if (this.closed) return;
+      apply(this.now());
+      await this.drain();
+    }).catch((err: unknown) => this.c.logger.error({ err }, 'slot driver failed'));
+    return this.chain;
+  }
+
+  private async drain(): Promise<void> {
+    for (let state = this.node.pollPersist(); state !== undefined; state = this.node.pollPersist()) {
+      await this.c.persist(state);
+    }
+    const chosenSent = new Set<string>();
+    for (let t = this.node.pollTransmit(); t !== undefined; t = this.node.pollTransmit()) {
+      if (t.msg.type === 'chosen') {
+        const key = `${t.msg.slot}:${t.msg.entry}`;
+        if (!chosenSent.has(key)) this.c.broadcast(t.msg);
+        chosenSent.add(key);
+      } else {
+        this.c.send(t.to, t.msg);
+      }
+    }
+    this.arm(this.node.pollTimeout());
+    for (let e = this.node.pollEvent(); e !== undefined; e = this.node.pollEvent()) this.c.onEvent(e);
+  }
+
+  private arm(deadline: number | undefined): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (deadline === undefined || this.closed) return;
+    const delay = Math.max(0, Math.ceil(deadline - this.now()));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.input((now) => this.node.handleTimeout(now));
+    }, delay);
+  }
+}

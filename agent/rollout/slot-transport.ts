@@ -1,0 +1,56 @@
+// Carries slot-protocol messages between hosts: point-to-point messages as one length-prefixed frame
+// per libp2p stream (the stream's remote peer id, authenticated by noise, is the sender), chosen values
+// over gossip (gossipsub's signed `from` is the sender).
+import { pipe } from 'it-pipe';
+import * as lp from 'it-length-prefixed';
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { Logger } from 'pino';
+import { PROTOCOL_SLOTS, TOPIC_SLOTS } from '../../protocol/topics.ts';
+import { decodeMessage, encodeMessage, type SlotMessage } from '../../protocol/slots/index.ts';
+import type { FleetNode } from '../network/node.ts';
+
+export type SlotInbox = (from: string, msg: SlotMessage) => void;
+
+const MAX_SLOT_FRAME_BYTES = 64 * 1024;
+const SEND_TIMEOUT_MS = 5000;
+
+export class SlotTransport {
+  constructor(private readonly node: FleetNode, private readonly logger: Logger) {}
+
+  async start(inbox: SlotInbox): Promise<void> {
+    await this.node.handle(PROTOCOL_SLOTS, ({ stream, connection }) => {
+      const from = connection.remotePeer.toString();
+      void pipe(stream, (source) => lp.decode(source, { maxDataLength: MAX_SLOT_FRAME_BYTES }), async (source) => {
+        for await (const frame of source) this.accept(from, frame.subarray(), inbox);
+      }).catch((err: unknown) => this.logger.debug({ err, from }, 'slot stream failed'));
+    }, { maxInboundStreams: 256 });
+    this.node.services.pubsub.subscribe(TOPIC_SLOTS);
+    this.node.services.pubsub.addEventListener('message', (evt) => {
+      const msg = evt.detail;
+      if (msg.topic !== TOPIC_SLOTS || msg.type !== 'signed') return;
+      this.accept(msg.from.toString(), msg.data, inbox);
+    });
+  }
+
+  send(to: string, msg: SlotMessage): void {
+    const bytes = encodeMessage(msg);
+    void (async () => {
+      const stream = await this.node.dialProtocol(peerIdFromString(to), PROTOCOL_SLOTS, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
+      await pipe([bytes], (source) => lp.encode(source), stream);
+    })().catch((err: unknown) => this.logger.debug({ err: (err as Error).message, to, type: msg.type }, 'slot message not delivered'));
+  }
+
+  broadcast(msg: SlotMessage): void {
+    this.node.services.pubsub.publish(TOPIC_SLOTS, encodeMessage(msg)).catch((err: unknown) =>
+      this.logger.debug({ err: (err as Error).message }, 'chosen value not gossiped'));
+  }
+
+  private accept(from: string, bytes: Uint8Array, inbox: SlotInbox): void {
+    const decoded = decodeMessage(bytes);
+    if (!decoded.ok) {
+      this.logger.warn({ from, reason: decoded.reason }, 'slot message rejected');
+      return;
+    }
+    inbox(from, decoded.value);
+  }
+}
