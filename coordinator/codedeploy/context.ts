@@ -21,6 +21,8 @@ export interface ApiContext {
   fleet(): FleetEntry[];
   create(req: CreateDeploymentRequest): Promise<DeploymentIntent>;
   view(id: string): Promise<DeploymentView | undefined>;
+  /** Publishes a signed stop (and a rollback afterwards when asked); absent where stopping is impossible. */
+  stopDeployment?(id: string, rollback: boolean): Promise<void>;
   now(): number;
   readonly aliveWindowMs: number;
   readonly region: string;

@@ -6,6 +6,7 @@ import { IN_PLACE_EVENTS } from '../../protocol/lifecycle.ts';
 import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
 import type { DeploymentView, EventView, HostView } from '../status/deployment-view.ts';
 import type { ApiDeploymentRecord, RevisionLocation } from '../model/types.ts';
+import type { StoredDeployment } from '../store/store.ts';
 import { LOCAL_BUCKET, instanceArn, secs, type ApiContext } from './context.ts';
 
 export type ApiDeploymentStatus = 'Created' | 'Queued' | 'InProgress' | 'Baking' | 'Succeeded' | 'Failed' | 'Stopped' | 'Ready';
@@ -17,6 +18,7 @@ export interface LoadedDeployment {
   readonly deploymentId: string;
   readonly record?: ApiDeploymentRecord;
   readonly intent?: DeploymentIntent;
+  readonly stored?: StoredDeployment;
   readonly view?: DeploymentView;
   readonly status: ApiDeploymentStatus;
   readonly applicationName: string;
@@ -32,7 +34,7 @@ export async function loadDeployment(ctx: ApiContext, id: string): Promise<Loade
   return {
     deploymentId: id, status,
     ...(record !== undefined ? { record } : {}),
-    ...(stored !== undefined ? { intent: stored.intent } : {}),
+    ...(stored !== undefined ? { intent: stored.intent, stored } : {}),
     ...(view !== undefined ? { view } : {}),
     applicationName: record?.applicationName ?? view?.application ?? '',
     deploymentGroupName: record?.deploymentGroupName ?? view?.deploymentGroup ?? '',
@@ -107,6 +109,10 @@ export function overview(d: LoadedDeployment): Record<string, number> {
 function errorInformation(d: LoadedDeployment): { code: string; message: string } | undefined {
   if (d.record?.failedBeforeStart !== undefined) return { code: d.record.failedBeforeStart.code, message: d.record.failedBeforeStart.message };
   if (d.status === 'Stopped') return { code: 'MANUAL_STOP', message: 'The deployment was stopped before it finished.' };
+  if (d.status === 'Failed' && d.stored?.failureReason !== undefined) {
+    const m = /^([A-Z_]+): (.*)$/s.exec(d.stored.failureReason);
+    return m !== null ? { code: m[1] ?? 'HEALTH_CONSTRAINTS', message: m[2] ?? '' } : { code: 'HEALTH_CONSTRAINTS', message: d.stored.failureReason };
+  }
   if (d.status !== 'Failed') return undefined;
   const hosts = d.view?.hosts ?? [];
   const failed = hosts.filter((h) => targetStatus(h) === 'Failed');
@@ -123,7 +129,11 @@ export function deploymentInfo(ctx: ApiContext, d: LoadedDeployment): Record<str
   const end = completeTime(d);
   const err = errorInformation(d);
   const rollbackOf = d.intent?.rollbackOf;
-  const rollbackInfo = r?.rollbackInfo ?? (rollbackOf !== undefined ? { rollbackTriggeringDeploymentId: rollbackOf } : undefined);
+  const rolledBackBy = d.stored?.rolledBackBy;
+  const rollbackInfo = r?.rollbackInfo ?? (rollbackOf !== undefined || rolledBackBy !== undefined ? {
+    ...(rollbackOf !== undefined ? { rollbackTriggeringDeploymentId: rollbackOf } : {}),
+    ...(rolledBackBy !== undefined ? { rollbackDeploymentId: rolledBackBy, rollbackMessage: `Rolled back by ${rolledBackBy}` } : {}),
+  } : undefined);
   const description = r?.description ?? d.intent?.description;
   return {
     applicationName: d.applicationName,

@@ -48,11 +48,13 @@ export function requireConfig(ctx: ApiContext, configName: string): ConfigInfo {
   return findConfig(ctx, configName) ?? fail('DeploymentConfigDoesNotExistException', `No deployment configuration found for name: ${configName}`);
 }
 
-/** Throws a clear 400 when the coordinator cannot run a Server deployment with this config yet. */
-export function requireExecutable(configName: string): void {
+/** Throws a clear 400 when the coordinator cannot run a Server deployment with this config. */
+export function requireExecutable(ctx: ApiContext, configName: string): void {
+  const custom = ctx.model.customConfig(configName);
+  if (custom !== undefined && custom.computePlatform === 'Server' && custom.minimumHealthyHosts !== undefined) return;
   if (own(EXECUTABLE, configName) === undefined) {
     fail('InvalidDeploymentConfigNameException',
-      `Deployment config "${configName}" exists but Convoy cannot execute it yet (rolling configs arrive with quorum rollouts); executable now: ${Object.keys(EXECUTABLE).join(', ')}`);
+      `Deployment config "${configName}" is not a Server config this coordinator can execute (executable: ${Object.keys(EXECUTABLE).join(', ')} and custom HOST_COUNT/FLEET_PERCENT configs)`);
   }
 }
 

@@ -1,5 +1,6 @@
 // CreateDeployment, GetDeployment, BatchGetDeployments, ListDeployments, StopDeployment, ContinueDeployment,
-// SkipWaitTimeForInstanceTermination, DeleteResourcesByExternalId, and auto-rollback on failure.
+// SkipWaitTimeForInstanceTermination, DeleteResourcesByExternalId. Automatic rollback is the daemon's (it
+// creates the rollback deployment when a deployment that asked for one ends Failed or is stopped).
 // Deployments go through the daemon's create() (the same path as `convoy deploy create`), with the group's
 // targets resolved here to explicit peer ids.
 import { fail, CodeDeployError } from '../errors.ts';
@@ -10,7 +11,7 @@ import { put } from '../../model/model-store.ts';
 import type { ApiDeploymentRecord, DeploymentGroupRecord, RevisionLocation } from '../../model/types.ts';
 import { RequestError, newDeploymentId } from '../../daemon/create-deployment.ts';
 import {
-  DEPLOYMENT_STATUSES, allDeployments, deploymentInfo, groupDeploymentSummaries, isFinal, loadDeployment, revisionOf,
+  DEPLOYMENT_STATUSES, allDeployments, deploymentInfo, groupDeploymentSummaries, isFinal, loadDeployment,
   type ApiDeploymentStatus, type LoadedDeployment,
 } from '../deployment-info.ts';
 import { requireApplication } from './applications.ts';
@@ -51,7 +52,7 @@ async function createDeploymentNow(ctx: ApiContext, input: Input): Promise<unkno
     : summaries.targetRevision ?? fail('RevisionRequiredException', 'revision is required (the deployment group has no target revision yet)');
   const configName = optName(input, 'deploymentConfigName', 'InvalidDeploymentConfigNameException') ?? group.deploymentConfigName;
   requireConfig(ctx, configName);
-  requireExecutable(configName);
+  requireExecutable(ctx, configName);
   const fileExistsBehavior = input.fileExistsBehavior === undefined ? group.fileExistsBehavior
     : oneOf(input.fileExistsBehavior, ['DISALLOW', 'OVERWRITE', 'RETAIN'] as const, 'InvalidFileExistsBehaviorException', 'fileExistsBehavior');
   const rollbackInput = optObject(input, 'autoRollbackConfiguration', 'InvalidAutoRollbackConfigException');
@@ -106,6 +107,7 @@ async function launch(ctx: ApiContext, group: DeploymentGroupRecord, base: Recor
       application: base.applicationName, deploymentGroup: base.deploymentGroupName, deploymentGroupId: group.deploymentGroupId,
       revision: sha256, config: base.deploymentConfigName, targets: [], targetPeerIds: peers,
       fileExistsBehavior: base.fileExistsBehavior, ignoreApplicationStopFailures: base.ignoreApplicationStopFailures,
+      ...(rollbackEvents(base).length > 0 ? { autoRollbackEvents: rollbackEvents(base) } : {}),
       ...(base.description !== undefined ? { description: base.description } : {}),
       ...(extra.rollbackOf !== undefined ? { rollbackOf: extra.rollbackOf } : {}),
     });
@@ -116,6 +118,13 @@ async function launch(ctx: ApiContext, group: DeploymentGroupRecord, base: Recor
   const record: ApiDeploymentRecord = { ...base, deploymentId: intent.deploymentId, createTime: intent.createdAt };
   await ctx.model.mutate(['deployments'], (d) => { put(d.deployments, intent.deploymentId, record); });
   return intent.deploymentId;
+}
+
+/** The events the daemon acts on (DEPLOYMENT_STOP_ON_ALARM needs alarm polling, which Server deployments lack). */
+function rollbackEvents(base: RecordBase): ('DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_REQUEST')[] {
+  const c = base.autoRollbackConfiguration;
+  if (c?.enabled !== true) return [];
+  return (c.events ?? []).filter((e): e is 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_REQUEST' => e !== 'DEPLOYMENT_STOP_ON_ALARM');
 }
 
 export async function getDeployment(ctx: ApiContext, input: Input): Promise<unknown> {
@@ -161,10 +170,18 @@ export async function listDeployments(ctx: ApiContext, input: Input): Promise<un
 
 export async function stopDeployment(ctx: ApiContext, input: Input): Promise<unknown> {
   const d = await requireDeployment(ctx, deploymentId(input));
-  optBool(input, 'autoRollbackEnabled');
+  const rollback = optBool(input, 'autoRollbackEnabled') ?? false;
   if (isFinal(d.status)) fail('DeploymentAlreadyCompletedException', `Deployment ${d.deploymentId} has already completed (${d.status})`);
-  return fail('UnsupportedActionForDeploymentTypeException',
-    `StopDeployment is not available yet: stopping a running rollout on every host needs the quorum-based stop that is in progress; ${d.deploymentId} keeps running`);
+  if (ctx.stopDeployment === undefined || d.intent === undefined) {
+    fail('UnsupportedActionForDeploymentTypeException', `This coordinator cannot stop deployments; ${d.deploymentId} keeps running`);
+  }
+  try {
+    await ctx.stopDeployment(d.deploymentId, rollback);
+  } catch (err) {
+    if (err instanceof RequestError) fail('DeploymentAlreadyCompletedException', err.message);
+    throw err;
+  }
+  return { status: 'Pending', statusMessage: `Stop requested for ${d.deploymentId}: hosts finish their current lifecycle event and stop${rollback ? '; a rollback deployment follows' : ''}` };
 }
 
 export async function continueDeployment(ctx: ApiContext, input: Input): Promise<unknown> {
@@ -184,60 +201,4 @@ export async function skipWaitTimeForInstanceTermination(ctx: ApiContext, input:
 export async function deleteResourcesByExternalId(_ctx: ApiContext, input: Input): Promise<unknown> {
   optString(input, 'externalId');
   return {};
-}
-
-let sweeping = false;
-
-/**
- * Auto-rollback on DEPLOYMENT_FAILURE: when an API deployment whose configuration asks for it ends Failed,
- * redeploy the group's last successful revision to the failed deployment's targets (creator
- * codeDeployRollback), and link both through rollbackInfo. Run periodically by the endpoint.
- */
-export async function autoRollbackSweep(ctx: ApiContext): Promise<void> {
-  if (sweeping) return;
-  sweeping = true;
-  try {
-    for (const rec of Object.values(ctx.model.data.deployments)) {
-      if (rec.rollbackHandled === true) continue;
-      const wants = rec.autoRollbackConfiguration?.enabled === true && (rec.autoRollbackConfiguration.events ?? []).includes('DEPLOYMENT_FAILURE');
-      const d = await loadDeployment(ctx, rec.deploymentId);
-      if (d === undefined || !isFinal(d.status)) continue;
-      let rollbackInfo: ApiDeploymentRecord['rollbackInfo'];
-      if (wants && d.status === 'Failed' && rec.failedBeforeStart === undefined && d.intent !== undefined) {
-        rollbackInfo = await rollBack(ctx, rec, d);
-      }
-      await ctx.model.mutate(['deployments'], (m) => {
-        const r = m.deployments[rec.deploymentId];
-        if (r === undefined) return;
-        r.rollbackHandled = true;
-        if (rollbackInfo !== undefined) r.rollbackInfo = { ...r.rollbackInfo, ...rollbackInfo };
-      });
-    }
-  } finally {
-    sweeping = false;
-  }
-}
-
-async function rollBack(ctx: ApiContext, rec: ApiDeploymentRecord, d: LoadedDeployment): Promise<ApiDeploymentRecord['rollbackInfo']> {
-  const group = ctx.model.group(rec.applicationName, rec.deploymentGroupName);
-  const previous = (await allDeployments(ctx)).find((x) => x.applicationName === rec.applicationName && x.deploymentGroupName === rec.deploymentGroupName
-    && x.status === 'Succeeded' && x.createTime < rec.createTime && x.intent !== undefined);
-  if (group === undefined || previous?.intent === undefined) {
-    return { rollbackMessage: 'Automatic rollback was not possible: the deployment group has no earlier successful revision' };
-  }
-  try {
-    const id = await launch(ctx, group, {
-      applicationName: rec.applicationName, deploymentGroupName: rec.deploymentGroupName, deploymentGroupId: rec.deploymentGroupId,
-      deploymentConfigName: rec.deploymentConfigName, revision: revisionOf(previous), revisionSha256: previous.intent.revision.sha256,
-      previousRevision: rec.revision, creator: 'codeDeployRollback', ignoreApplicationStopFailures: rec.ignoreApplicationStopFailures,
-      updateOutdatedInstancesOnly: false, fileExistsBehavior: rec.fileExistsBehavior, createTime: ctx.now(),
-      description: `Automatic rollback of ${rec.deploymentId}`,
-      rollbackInfo: { rollbackTriggeringDeploymentId: rec.deploymentId, rollbackMessage: `Rolling back ${rec.deploymentId} to ${previous.deploymentId}'s revision` },
-      rollbackHandled: true,
-    }, previous.intent.revision.sha256, { rollbackOf: rec.deploymentId, targetPeerIds: d.intent?.targets ?? [] });
-    ctx.log.info({ deploymentId: rec.deploymentId, rollback: id }, 'automatic rollback started');
-    return { rollbackDeploymentId: id, rollbackMessage: `Automatic rollback to ${previous.deploymentId}'s revision started as ${id}` };
-  } catch (err) {
-    return { rollbackMessage: `Automatic rollback failed to start: ${(err as Error).message}` };
-  }
 }
