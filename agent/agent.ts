@@ -2,6 +2,8 @@
 // heartbeats and the status/log/fetch servers. Components are built explicitly in dependency order.
 import '../protocol/polyfills.ts';
 import os from 'node:os';
+import path from 'node:path';
+import { BundleCache } from './fetch/bundle-cache.ts';
 import { access } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { TOPIC_INTENTS, TOPIC_CONTROL, TOPIC_HEARTBEATS } from '../protocol/topics.ts';
@@ -54,6 +56,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   const revisionSource = swarmSource(swarm, {
     targetsOf: (sha) => Object.values(journal.snapshot.deployments).filter((r) => r.intent.revision.sha256 === sha).flatMap((r) => r.intent.targets),
   });
+  const bundles = new BundleCache(path.join(config.rootDir, 'bundles'), revisionSource, config.maxRevisions);
   const gossip = async (topic: string, data: Uint8Array): Promise<void> => { await node.services.pubsub.publish(topic, data); };
   const reporter: Reporter = createReporter({ journal, signer, gossip, logger: log });
   const trusted = new Set(config.trustedCoordinators);
@@ -67,7 +70,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       journal, layout, reporter, logger: log, now: Date.now, steps: stepFor,
       stepContext: {
         layout, journal, now: Date.now,
-        revisionSource,
+        bundles,
         hostEnv: hostEnv(signer.id, config),
         ...(config.destinationRoot !== undefined ? { destinationRoot: config.destinationRoot } : {}),
         runAsAllowed: process.getuid?.() === 0,
@@ -94,6 +97,10 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       return;
     }
     log.info({ deploymentId: verdict.intent.deploymentId, revision: verdict.intent.revision.sha256 }, 'intent accepted');
+    const intent = verdict.intent;
+    // Fetch while waiting for a slot: a host granted later finds the bytes here, coordinator or not.
+    bundles.ensure(intent.revision, (p) => { logProgress(intent.deploymentId, p); publishProgress(intent.deploymentId, p); }, abort.signal, { peers: intent.targets, deadline: intent.expiresAt })
+      .catch((err: unknown) => log.warn({ deploymentId: intent.deploymentId, reason: (err as Error).message }, 'prefetch failed; DownloadBundle will retry'));
     journal.accept(verdict.intent, verdict.envelope, Date.now())
       .then((record) => rollout.admit(record))
       .catch((err: unknown) => log.error({ err }, 'cannot journal intent'));
@@ -136,7 +143,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   const onServeError = (err: unknown, peer: string): void => log.debug({ err, peer }, 'stream request failed');
   await serveStatus(node, journal, layout, onServeError);
   // Hosts serve the bundles they hold, so other hosts can fetch from them too.
-  await serveBundles(node, async (sha) => heldBundle(journal, layout, sha), onServeError);
+  await serveBundles(node, async (sha) => (await bundles.locate(sha)) ?? heldBundle(journal, layout, sha), onServeError);
 
   heartbeats = startHeartbeats(
     { instanceName: config.instanceName ?? signer.id, tags: config.tags, agentVersion: AGENT_VERSION, runtime: runtimeName(), intervalMs: config.heartbeatIntervalMs },

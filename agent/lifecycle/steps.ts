@@ -1,13 +1,14 @@
 // What each lifecycle event does on this host. DownloadBundle and Install are the agent's own work;
 // BlockTraffic/AllowTraffic are no-ops without a traffic plugin (decision 12); every other event runs the
 // appspec's scripts for it, from the revision §2.2 selects.
-import { rm, access, mkdir } from 'node:fs/promises';
+import { rm, access, mkdir, link, copyFile } from 'node:fs/promises';
 import { LAST_SUCCESSFUL_EVENTS } from '../../protocol/lifecycle.ts';
 import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
 import { extractBundle } from '../archive/index.ts';
 import { install, readLastSuccessfulInstall, writeLastSuccessfulInstall, writeMostRecentInstall } from '../install/index.ts';
 import { runEventScripts } from '../hooks/index.ts';
-import type { RevisionSource, FetchProgress } from '../fetch/revision-source.ts';
+import type { FetchProgress } from '../fetch/revision-source.ts';
+import type { BundleCache } from '../fetch/bundle-cache.ts';
 import type { Journal } from '../state/journal.ts';
 import type { AgentLayout, DeploymentPaths } from './layout.ts';
 import { loadAppSpec } from './appspec-loader.ts';
@@ -20,7 +21,8 @@ export interface StepContext {
   readonly signal: AbortSignal;
   readonly layout: AgentLayout;
   readonly journal: Journal;
-  readonly revisionSource: RevisionSource;
+  /** Verified bundles by content hash; fetched ahead while the host waits for its slot. */
+  readonly bundles: BundleCache;
   readonly now: () => number;
   /** Host-level variables added to every hook's environment (CONVOY_HOST, CONVOY_DESTINATION_ROOT, ...). */
   readonly hostEnv: Readonly<Record<string, string>>;
@@ -53,7 +55,11 @@ const downloadBundle: EventStep = async (ctx) => {
   const { intent, paths } = ctx;
   await rm(paths.archive, { recursive: true, force: true });
   await pruneOldRevisions(ctx);
-  await ctx.revisionSource.fetch(intent.revision, paths.bundle, (p) => ctx.onDownloadProgress(intent.deploymentId, p), ctx.signal);
+  const cached = await ctx.bundles.ensure(intent.revision, (p) => ctx.onDownloadProgress(intent.deploymentId, p), ctx.signal, {
+    peers: intent.targets, deadline: intent.expiresAt,
+  });
+  await rm(paths.bundle, { force: true });
+  await link(cached, paths.bundle).catch(() => copyFile(cached, paths.bundle));
   await extractBundle(paths.bundle, intent.revision.bundleType, paths.archive);
   // Refuse a revision with a bad appspec now, before any of its scripts could run.
   await loadAppSpec(paths.archive, intent.appspecFileName);

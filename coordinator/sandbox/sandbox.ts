@@ -48,8 +48,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxState> {
     dataDir: 'coordinator', keyFile: 'coordinator/key.pem', listen: [`/ip4/127.0.0.1/tcp/${p2pPort}`],
     api: { host: '127.0.0.1', port: apiPort }, aliveWindowMs: 10_000, logLevel: opts.logLevel ?? 'info',
   }));
-  const env = { ...process.env, CONVOY_SANDBOX: dir };
-  const coordinatorPid = spawnDetached(process.execPath, [CLI_ENTRY, 'serve', '--config', configFile], path.join(dir, 'coordinator', 'daemon.log'), env, dir);
+  const coordinatorPid = startCoordinatorProcess(dir);
   const client = ApiClient.forConfig(await loadCoordinatorConfig(configFile));
   const health = await waitFor('the coordinator daemon', 20_000, () => client.get<{ peerId: string }>('/v1/health'));
   const bootstrap = `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${health.peerId}`;
@@ -65,10 +64,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxState> {
       tags: { Name: name, ...opts.tags }, trustedCoordinators: [signer.id], destinationRoot: 'dest',
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 1000, logLevel: opts.logLevel ?? 'info',
     }));
-    const [command, args] = opts.runtime === 'deno'
-      ? [path.join(REPO_ROOT, 'node_modules', '.bin', 'deno'), ['run', '-A', '--quiet', path.join(REPO_ROOT, 'agent', 'bin.ts'), '--config', agentConfig]]
-      : [process.execPath, [CLI_ENTRY, 'agent', '--config', agentConfig]];
-    agents.push({ name, dir: agentDir, pid: spawnDetached(command, args, path.join(agentDir, 'agent.log'), env, REPO_ROOT) });
+    agents.push({ name, dir: agentDir, pid: startAgentProcess(dir, name, opts.runtime ?? 'node') });
   }
   const state: SandboxState = { dir, configFile, apiUrl: `http://127.0.0.1:${apiPort}`, coordinatorPid, coordinatorPeerId: health.peerId, agents };
   await writeFile(path.join(dir, 'sandbox.json'), JSON.stringify(state, null, 2));
@@ -78,6 +74,23 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxState> {
     return joined.length === agents.length ? joined : undefined;
   });
   return state;
+}
+
+/** Starts (or restarts) the sandbox's coordinator daemon; returns its pid. */
+export function startCoordinatorProcess(dir: string): number {
+  const env = { ...process.env, CONVOY_SANDBOX: dir };
+  return spawnDetached(process.execPath, [CLI_ENTRY, 'serve', '--config', path.join(dir, 'coordinator.yaml')], path.join(dir, 'coordinator', 'daemon.log'), env, dir);
+}
+
+/** Starts (or restarts) one sandbox agent from its config under DIR/agents/NAME; returns its pid. */
+export function startAgentProcess(dir: string, name: string, runtime: 'node' | 'deno' = 'node'): number {
+  const agentDir = path.join(dir, 'agents', name);
+  const agentConfig = path.join(agentDir, 'agent.yaml');
+  const env = { ...process.env, CONVOY_SANDBOX: dir };
+  const [command, args] = runtime === 'deno'
+    ? [path.join(REPO_ROOT, 'node_modules', '.bin', 'deno'), ['run', '-A', '--quiet', path.join(REPO_ROOT, 'agent', 'bin.ts'), '--config', agentConfig]]
+    : [process.execPath, [CLI_ENTRY, 'agent', '--config', agentConfig]];
+  return spawnDetached(command, args, path.join(agentDir, 'agent.log'), env, REPO_ROOT);
 }
 
 export async function sandboxDown(dirArg: string): Promise<{ stopped: number }> {

@@ -81,7 +81,7 @@ export class CoordinatorStore {
 
   async listRevisions(): Promise<RevisionMeta[]> {
     const names = await readdir(path.join(this.dataDir, 'revisions'));
-    const metas = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => readJsonIfExists<RevisionMeta>(path.join(this.dataDir, 'revisions', n))));
+    const metas = await Promise.all(names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n)).map((n) => readJsonIfExists<RevisionMeta>(path.join(this.dataDir, 'revisions', n))));
     return metas.filter((m): m is RevisionMeta => m !== undefined).sort((a, b) => b.createdAt - a.createdAt);
   }
 

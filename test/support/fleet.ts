@@ -5,7 +5,8 @@ import { mkdtemp, mkdir, writeFile, chmod, rm, readFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { sandboxDown, sandboxUp, type SandboxState } from '../../coordinator/sandbox/sandbox.ts';
+import { sandboxDown, sandboxUp, startAgentProcess, startCoordinatorProcess, type SandboxState } from '../../coordinator/sandbox/sandbox.ts';
+import { waitFor } from '../../coordinator/sandbox/processes.ts';
 import { loadCoordinatorConfig, type CoordinatorConfig } from '../../coordinator/config/config.ts';
 import { ApiClient } from '../../coordinator/cli/client.ts';
 import { pushDirectory } from '../../coordinator/commands/push.ts';
@@ -24,6 +25,13 @@ export interface TestFleet {
   pushBytes(bytes: Buffer, bundleType: 'zip' | 'tar' | 'tgz'): Promise<string>;
   deploy(req: Partial<CreateDeploymentRequest> & { revision: string }): Promise<string>;
   waitFinal(id: string, timeoutMs?: number): Promise<DeploymentView>;
+  view(id: string): Promise<DeploymentView>;
+  /** kill -9 an agent process. */
+  killAgent(name: string): void;
+  restartAgent(name: string): void;
+  killCoordinator(): void;
+  /** Restarts the daemon and waits for its API. */
+  restartCoordinator(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,6 +41,8 @@ export async function startFleet(agents: number, opts: { runtime?: 'node' | 'den
   const config = await loadCoordinatorConfig(sandbox.configFile);
   const api = ApiClient.forConfig(config);
   let revisionCounter = 0;
+  const pids = new Map(sandbox.agents.map((a) => [a.name, a.pid]));
+  let coordinatorPid = sandbox.coordinatorPid;
   return {
     dir, sandbox, config, api,
     destOf: (name) => path.join(dir, 'agents', name, 'dest'),
@@ -72,7 +82,22 @@ export async function startFleet(agents: number, opts: { runtime?: 'node' | 'den
         await new Promise((r) => setTimeout(r, 200));
       }
     },
+    view: (id) => api.get<DeploymentView>(`/v1/deployments/${id}`),
+    killAgent(name) {
+      process.kill(pids.get(name)!, 'SIGKILL');
+    },
+    restartAgent(name) {
+      pids.set(name, startAgentProcess(dir, name, opts.runtime ?? 'node'));
+    },
+    killCoordinator() {
+      process.kill(coordinatorPid, 'SIGKILL');
+    },
+    async restartCoordinator() {
+      coordinatorPid = startCoordinatorProcess(dir);
+      await waitFor('the restarted coordinator', 20_000, () => api.get('/v1/health'));
+    },
     async stop() {
+      // Agents restarted by a test are not in sandbox.json; sandboxDown finds them by their environment.
       await sandboxDown(dir);
       await rm(dir, { recursive: true, force: true });
     },
