@@ -1,0 +1,100 @@
+// Requesting side of a chunk session: dials a peer with PROTOCOL_CHUNKS, sends HELLO, then delivers the
+// server's frames to handlers. Reading goes through the host's download token bucket, so a rate-limited
+// host slows its peers through stream backpressure rather than buffering.
+import { pipe } from 'it-pipe';
+import * as lp from 'it-length-prefixed';
+import { multiaddr } from '@multiformats/multiaddr';
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { FleetNode } from '../network/node.ts';
+import { FrameQueue, TokenBucket } from './flow.ts';
+import { bytesOf } from './server.ts';
+import { FRAME, MAX_SESSION_FRAME_BYTES, PROTOCOL_CHUNKS, decodeFrame, encodeFrame, type Hello } from './wire.ts';
+
+export interface SessionHandlers {
+  onManifest?(bytes: Uint8Array): void;
+  onBitfield?(bytes: Uint8Array): void;
+  onHave?(index: number): void;
+  onPiece?(index: number, offset: number, bytes: Uint8Array): void;
+  onReject?(index: number): void;
+  /** The server said why it will not serve (e.g. `revision not held`); the session then ends. */
+  onError?(reason: string): void;
+  /** The session ended (always called once, last). */
+  onClose?(err: Error | undefined): void;
+}
+
+export interface SessionTarget {
+  readonly peerId: string;
+  readonly addrs?: readonly string[];
+}
+
+export class ChunkSession {
+  private readonly out = new FrameQueue();
+  private readonly abort = new AbortController();
+  private closed = false;
+
+  private constructor(readonly peer: string) {}
+
+  static open(node: FleetNode, target: SessionTarget, hello: Hello, download: TokenBucket, handlers: SessionHandlers, dialTimeoutMs = 5000): ChunkSession {
+    const session = new ChunkSession(target.peerId);
+    void session.run(node, target, hello, download, handlers, dialTimeoutMs);
+    return session;
+  }
+
+  request(index: number): void {
+    if (!this.closed) this.out.post(encodeFrame({ type: FRAME.REQUEST, index }));
+  }
+
+  cancel(index: number): void {
+    if (!this.closed) this.out.post(encodeFrame({ type: FRAME.CANCEL, index }));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.out.end();
+    this.abort.abort(new Error('session closed'));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private async run(node: FleetNode, target: SessionTarget, hello: Hello, download: TokenBucket, h: SessionHandlers, dialTimeoutMs: number): Promise<void> {
+    let error: Error | undefined;
+    let stream: Awaited<ReturnType<FleetNode['dialProtocol']>> | undefined;
+    try {
+      const peer = peerIdFromString(target.peerId);
+      if (target.addrs !== undefined && target.addrs.length > 0) {
+        await node.peerStore.merge(peer, { multiaddrs: target.addrs.map((a) => multiaddr(a)) });
+      }
+      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(dialTimeoutMs)]);
+      stream = await node.dialProtocol(peer, PROTOCOL_CHUNKS, { signal });
+      this.out.post(encodeFrame({ type: FRAME.HELLO, hello }));
+      const s = stream;
+      const sending = pipe(this.out, (source) => lp.encode(source), s).catch(() => undefined);
+      for await (const raw of lp.decode(s.source, { maxDataLength: MAX_SESSION_FRAME_BYTES })) {
+        if (this.closed) break;
+        const bytes = bytesOf(raw);
+        await download.take(bytes.byteLength, this.abort.signal);
+        const frame = decodeFrame(bytes);
+        switch (frame.type) {
+          case FRAME.MANIFEST: h.onManifest?.(frame.bytes); break;
+          case FRAME.BITFIELD: h.onBitfield?.(frame.bytes); break;
+          case FRAME.HAVE: h.onHave?.(frame.index); break;
+          case FRAME.PIECE: h.onPiece?.(frame.index, frame.offset, frame.bytes); break;
+          case FRAME.REJECT: h.onReject?.(frame.index); break;
+          case FRAME.ERROR: h.onError?.(frame.reason); this.closed = true; break;
+          default: throw new Error(`unexpected frame type ${frame.type} from a server`);
+        }
+      }
+      void sending;
+    } catch (err) {
+      if (!this.closed) error = err instanceof Error ? err : new Error(String(err));
+    } finally {
+      this.closed = true;
+      this.out.end();
+      stream?.abort(new Error('session finished'));
+      h.onClose?.(error);
+    }
+  }
+}

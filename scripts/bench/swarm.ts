@@ -1,0 +1,260 @@
+// Benchmark: revision distribution to N hosts on loopback, Convoy's chunk swarm vs every host fetching the
+// whole bundle from the origin (seed fetch, the CodeDeploy model). One origin process (egress shaped by a
+// token bucket, default 25 MB/s, over both protocols) and N host processes, each running the agent's real
+// RevisionSource (swarmSource or seedFetchSource) on its own libp2p node. Prints, per N and mode: time until
+// every host has a verified copy, origin bytes / bundle size, peak host RSS (VmHWM); and one libp2p stream's
+// unshaped throughput, measured in the same run, as the reference for an unlimited-origin aggregate figure.
+//
+//   node dist/scripts/bench/swarm.js [--agents 10,20] [--size-mib 256] [--origin-mbps 25] [--chunk-mib 4]
+//                                    [--modes swarm,origin] [--download-mbps N] [--upload-mbps N]
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import '../../protocol/polyfills.ts';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { createFleetNode, type FleetNode } from '../../agent/network/node.ts';
+import { encodeJsonFrame, requestFrames, serveFrames } from '../../agent/network/frames.ts';
+import { buildManifestFromFile } from '../../agent/chunkstore/build-manifest.ts';
+import { sha256Hex } from '../../agent/chunkstore/hash.ts';
+import { encodeManifest } from '../../protocol/chunks/manifest.ts';
+import { PROTOCOL_FETCH } from '../../protocol/topics.ts';
+import type { RevisionRef } from '../../protocol/messages/intent.ts';
+import { TokenBucket } from '../../agent/swarm/flow.ts';
+import { FileRevision } from '../../agent/swarm/held.ts';
+import { serveChunks } from '../../agent/swarm/server.ts';
+import { AgentSwarm } from '../../agent/swarm/swarm.ts';
+import { swarmSource } from '../../agent/swarm/swarm-source.ts';
+import { seedFetchSource } from '../../agent/fetch/seed-fetch.ts';
+
+const MiB = 1024 * 1024;
+const PROTOCOL_BLAST = '/convoy/bench/blast/1.0.0';
+const self = fileURLToPath(import.meta.url);
+
+type Msg =
+  | { t: 'ready'; peerId: string; addrs: string[] }
+  | { t: 'done'; ms: number; hwmKiB: number; ok: boolean; error?: string; stats?: unknown }
+  | { t: 'served'; bytes: number }
+  | { t: 'blast'; mibPerSec: number };
+
+interface Args { agents: number[]; sizeMiB: number; originMBps: number; chunkMiB: number; modes: string[]; downloadMBps?: number; uploadMBps?: number; keep: boolean }
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const num = (name: string): number | undefined => (get(name) === undefined ? undefined : Number(get(name)));
+  return {
+    agents: (get('agents') ?? '10,20').split(',').map(Number),
+    sizeMiB: num('size-mib') ?? 256,
+    originMBps: num('origin-mbps') ?? 25,
+    chunkMiB: num('chunk-mib') ?? 4,
+    modes: (get('modes') ?? 'swarm,origin').split(','),
+    ...(num('download-mbps') !== undefined ? { downloadMBps: num('download-mbps') } : {}),
+    ...(num('upload-mbps') !== undefined ? { uploadMBps: num('upload-mbps') } : {}),
+    keep: argv.includes('--keep'),
+  };
+}
+
+async function newNode(listen = '/ip4/127.0.0.1/tcp/0', bootstrap: string[] = []): Promise<FleetNode> {
+  const privateKey = await generateKeyPair('Ed25519');
+  return createFleetNode({ privateKey, listen: [listen], bootstrap, sharedAddresses: ['/ip4/127.0.0.1'] });
+}
+
+function hwmKiB(text: string): number {
+  return Number(/VmHWM:\s+(\d+)/.exec(text)?.[1] ?? 0);
+}
+
+// ---------------------------------------------------------------- origin process
+async function originMain(bundle: string, manifestPath: string, mbps: number): Promise<void> {
+  const node = await newNode();
+  const manifestBytes = await readFile(manifestPath);
+  const { decodeManifest } = await import('../../protocol/chunks/manifest.ts');
+  const manifest = decodeManifest(manifestBytes);
+  const held = new FileRevision(manifest, sha256Hex(manifestBytes), manifestBytes, bundle);
+  const bucket = new TokenBucket(mbps * 1e6);
+  let served = 0;
+  await serveChunks(node, async (b, m) => (b === held.bundleSha256 && m === held.manifestHash ? held : undefined), {
+    upload: bucket, log: () => undefined, onServed: (_p, n) => { served += n; },
+  });
+  // The whole-bundle protocol the agents' seed fetch speaks, shaped by the same bucket.
+  await serveFrames(node, PROTOCOL_FETCH, async function* () {
+    yield encodeJsonFrame({ ok: true, size: manifest.bundleSize });
+    for (let at = 0; at < manifest.bundleSize; at += 256 * 1024) {
+      const n = Math.min(256 * 1024, manifest.bundleSize - at);
+      await bucket.take(n);
+      const bytes = await held.read(at, n);
+      served += n;
+      yield bytes;
+    }
+  }, () => undefined);
+  // Unshaped stream for the single-stream reference figure.
+  await serveFrames(node, PROTOCOL_BLAST, async function* (req) {
+    const total = Number((req as { mib?: number }).mib ?? 256);
+    const frame = new Uint8Array(MiB);
+    for (let i = 0; i < total; i++) yield frame;
+  }, () => undefined);
+  process.on('message', (m: { t: string }) => {
+    if (m.t === 'served?') process.send?.({ t: 'served', bytes: served } satisfies Msg);
+    if (m.t === 'reset') served = 0;
+  });
+  process.send?.({ t: 'ready', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) } satisfies Msg);
+}
+
+// ---------------------------------------------------------------- host process
+async function hostMain(dir: string, mode: string, originAddr: string, downloadBps?: number, uploadBps?: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const node = await newNode('/ip4/127.0.0.1/tcp/0', [originAddr]);
+  const logger = pino({ level: process.env.BENCH_LOG ?? 'warn' }, pino.destination(2));
+  const swarm = await AgentSwarm.start(node, node.peerId.toString(), { rootDir: dir, maxRevisions: 5, uploadBytesPerSec: uploadBps, downloadBytesPerSec: downloadBps }, logger);
+  process.on('message', (m: { t: string; peers?: { peerId: string; addrs: string[] }[]; revision?: RevisionRef; targets?: string[]; mib?: number; origin?: { peerId: string; addrs: string[] } }) => {
+    if (m.t === 'blast') {
+      void (async () => {
+        const start = performance.now();
+        let bytes = 0;
+        for await (const f of requestFrames(node, m.origin as { peerId: string; addrs: string[] }, PROTOCOL_BLAST, { mib: m.mib })) bytes += f.byteLength;
+        process.send?.({ t: 'blast', mibPerSec: bytes / MiB / ((performance.now() - start) / 1000) } satisfies Msg);
+      })();
+    }
+    if (m.t !== 'go') return;
+    for (const p of m.peers ?? []) swarm.addrs.set(p.peerId, p.addrs);
+    const revision = m.revision as RevisionRef;
+    const source = mode === 'swarm' ? swarmSource(swarm, { targetsOf: () => m.targets ?? [] }) : seedFetchSource(node);
+    const start = performance.now();
+    let stats: unknown;
+    const child = logger.child({});
+    void child;
+    source.fetch(revision, path.join(dir, 'bundle.out'), () => undefined, new AbortController().signal).then(
+      async () => {
+        const ms = performance.now() - start;
+        // Keep serving until the parent stops us; report the verified copy now.
+        process.send?.({ t: 'done', ms, ok: true, hwmKiB: hwmKiB(await readFile('/proc/self/status', 'utf8')), stats } satisfies Msg);
+        setInterval(async () => process.send?.({ t: 'done', ms, ok: true, hwmKiB: hwmKiB(await readFile('/proc/self/status', 'utf8')) } satisfies Msg), 1000).unref();
+      },
+      async (err: unknown) => {
+        const msg = { t: 'done', ms: performance.now() - start, ok: false, error: (err as Error).message, hwmKiB: hwmKiB(await readFile('/proc/self/status', 'utf8')) } satisfies Msg;
+        process.send?.(msg);
+        setInterval(() => process.send?.(msg), 1000).unref();
+      },
+    );
+  });
+  process.send?.({ t: 'ready', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) } satisfies Msg);
+}
+
+// ---------------------------------------------------------------- parent
+function spawnChild(args: string[]): { child: ChildProcess; next: (t: Msg['t']) => Promise<Msg> } {
+  const child = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-semi-space-size=4'] });
+  const waiting: { t: string; resolve: (m: Msg) => void }[] = [];
+  const inbox: Msg[] = [];
+  child.on('message', (m: Msg) => {
+    const i = waiting.findIndex((w) => w.t === m.t);
+    if (i >= 0) waiting.splice(i, 1)[0]?.resolve(m);
+    else inbox.push(m);
+  });
+  const next = (t: Msg['t']): Promise<Msg> => {
+    const i = inbox.findIndex((m) => m.t === t);
+    if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0] as Msg);
+    return new Promise((resolve) => waiting.push({ t, resolve }));
+  };
+  return { child, next };
+}
+
+async function writeRandomBundle(file: string, mib: number): Promise<void> {
+  const out = createWriteStream(file);
+  let seed = createHash('sha256').update(String(Date.now())).digest();
+  for (let i = 0; i < mib; i++) {
+    const block = Buffer.allocUnsafe(MiB);
+    for (let at = 0; at < MiB; at += 32) {
+      seed = createHash('sha256').update(seed).digest();
+      seed.copy(block, at);
+    }
+    if (!out.write(block)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+async function parent(args: Args): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'convoy-bench-'));
+  const bundle = path.join(work, 'bundle.zip');
+  process.stderr.write(`bench: writing a ${args.sizeMiB} MiB bundle in ${work}\n`);
+  await writeRandomBundle(bundle, args.sizeMiB);
+  const manifest = await buildManifestFromFile(bundle, { bundleType: 'zip', chunkSize: args.chunkMiB * MiB });
+  const manifestBytes = encodeManifest(manifest);
+  const manifestPath = path.join(work, 'manifest.json');
+  await (await import('node:fs/promises')).writeFile(manifestPath, manifestBytes);
+  const size = (await stat(bundle)).size;
+  const origin = spawnChild(['origin', bundle, manifestPath, String(args.originMBps)]);
+  const o = (await origin.next('ready')) as Extract<Msg, { t: 'ready' }>;
+  const originTarget = { peerId: o.peerId, addrs: o.addrs };
+  const rows: string[][] = [];
+  let blast = 0;
+  try {
+    for (const n of args.agents) {
+      for (const mode of args.modes) {
+        const hosts = Array.from({ length: n }, (_, i) => {
+          const dir = path.join(work, `${mode}-${n}-${i}`);
+          return spawnChild(['host', dir, mode, `${o.addrs[0]}`, String((args.downloadMBps ?? 0) * 1e6 || ''), String((args.uploadMBps ?? 0) * 1e6 || '')]);
+        });
+        const ready = (await Promise.all(hosts.map((h) => h.next('ready')))) as Extract<Msg, { t: 'ready' }>[];
+        if (blast === 0) {
+          // A separate process, so the fleet's RSS figures do not include it.
+          const probe = spawnChild(['host', path.join(work, 'probe'), 'origin', `${o.addrs[0]}`, '', '']);
+          await probe.next('ready');
+          probe.child.send({ t: 'blast', mib: Math.min(512, Math.max(128, args.sizeMiB)), origin: originTarget });
+          blast = ((await probe.next('blast')) as Extract<Msg, { t: 'blast' }>).mibPerSec;
+          probe.child.kill('SIGKILL');
+          process.stderr.write(`bench: one libp2p stream (noise + yamux), unshaped: ${blast.toFixed(0)} MiB/s\n`);
+        }
+        await new Promise((r) => setTimeout(r, 1500)); // let connections to the origin settle
+        origin.child.send({ t: 'reset' });
+        const revision: RevisionRef = {
+          sha256: manifest.bundleSha256, size, bundleType: 'zip',
+          source: { kind: 'seed', peers: [originTarget] },
+          ...(mode === 'swarm' ? { manifestSha256: sha256Hex(manifestBytes) } : {}),
+        };
+        const targets = ready.map((r) => r.peerId).sort();
+        const t0 = performance.now();
+        for (const h of hosts) h.child.send({ t: 'go', revision, targets, peers: ready.map((r) => ({ peerId: r.peerId, addrs: r.addrs })) });
+        const done = (await Promise.all(hosts.map((h) => h.next('done')))) as Extract<Msg, { t: 'done' }>[];
+        const wall = (performance.now() - t0) / 1000;
+        // Peak RSS while still serving: ask again after a second.
+        const later = (await Promise.all(hosts.map((h) => h.next('done')))) as Extract<Msg, { t: 'done' }>[];
+        origin.child.send({ t: 'served?' });
+        const served = ((await origin.next('served')) as Extract<Msg, { t: 'served' }>).bytes;
+        const failed = done.filter((d) => !d.ok);
+        const peak = Math.max(...later.map((d) => d.hwmKiB), ...done.map((d) => d.hwmKiB)) / 1024;
+        rows.push([String(n), mode, wall.toFixed(1), (served / size).toFixed(2), peak.toFixed(0), failed.length === 0 ? 'all verified' : `${failed.length} failed: ${failed[0]?.error ?? ''}`]);
+        process.stderr.write(`bench: N=${n} ${mode}: ${wall.toFixed(1)} s, origin ${(served / size).toFixed(2)}x, peak RSS ${peak.toFixed(0)} MiB\n`);
+        for (const h of hosts) h.child.kill('SIGTERM');
+        await new Promise((r) => setTimeout(r, 500));
+        for (const h of hosts) if (h.child.exitCode === null) h.child.kill('SIGKILL');
+      }
+    }
+  } finally {
+    origin.child.kill('SIGKILL');
+    if (!args.keep) await rm(work, { recursive: true, force: true });
+  }
+  const header = ['N', 'mode', 'time to all verified (s)', 'origin bytes / bundle', 'peak host RSS (MiB)', 'result'];
+  process.stdout.write(`\nRevision ${args.sizeMiB} MiB, chunks ${args.chunkMiB} MiB, origin egress ${args.originMBps} MB/s, ${os.cpus().length} cores\n`);
+  process.stdout.write(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
+  for (const r of rows) process.stdout.write(`| ${r.join(' | ')} |\n`);
+  process.stdout.write(`\nOne libp2p stream (noise + yamux), unshaped, same run: ${blast.toFixed(0)} MiB/s.\n`);
+  for (const n of args.agents) {
+    const swarmRow = rows.find((r) => r[0] === String(n) && r[1] === 'swarm');
+    const originRow = rows.find((r) => r[0] === String(n) && r[1] === 'origin');
+    const unlimited = (n * args.sizeMiB) / blast;
+    process.stdout.write(`N=${n}: unlimited-origin whole-bundle reference (N × size / one stream) ≈ ${unlimited.toFixed(1)} s`);
+    if (swarmRow && originRow) process.stdout.write(`; swarm / origin-only time = ${(Number(swarmRow[2]) / Number(originRow[2])).toFixed(2)}`);
+    process.stdout.write('\n');
+  }
+}
+
+const [role, ...rest] = process.argv.slice(2);
+if (role === 'origin') await originMain(rest[0] as string, rest[1] as string, Number(rest[2]));
+else if (role === 'host') await hostMain(rest[0] as string, rest[1] as string, rest[2] as string, rest[3] ? Number(rest[3]) : undefined, rest[4] ? Number(rest[4]) : undefined);
+else await parent(parseArgs(process.argv.slice(2)));
