@@ -13,6 +13,8 @@ export type SlotInbox = (from: string, msg: SlotMessage) => void;
 
 const MAX_SLOT_FRAME_BYTES = 64 * 1024;
 const SEND_TIMEOUT_MS = 5000;
+/** Streams are one message each and closed at once; the limit only bounds bursts. */
+const MAX_STREAMS = 1024;
 
 export class SlotTransport {
   constructor(private readonly node: FleetNode, private readonly logger: Logger) {}
@@ -22,8 +24,15 @@ export class SlotTransport {
       const from = connection.remotePeer.toString();
       void pipe(stream, (source) => lp.decode(source, { maxDataLength: MAX_SLOT_FRAME_BYTES }), async (source) => {
         for await (const frame of source) this.accept(from, frame.subarray(), inbox);
-      }).catch((err: unknown) => this.logger.debug({ err, from }, 'slot stream failed'));
-    }, { maxInboundStreams: 256 });
+      }).then(
+        // Close our side too: a half-open stream counts against the per-connection stream limits.
+        () => stream.close(),
+        (err: unknown) => {
+          this.logger.debug({ err, from }, 'slot stream failed');
+          stream.abort(err instanceof Error ? err : new Error(String(err)));
+        },
+      ).catch(() => undefined);
+    }, { maxInboundStreams: MAX_STREAMS, maxOutboundStreams: MAX_STREAMS });
     this.node.services.pubsub.subscribe(TOPIC_SLOTS);
     this.node.services.pubsub.addEventListener('message', (evt) => {
       const msg = evt.detail;
@@ -35,8 +44,15 @@ export class SlotTransport {
   send(to: string, msg: SlotMessage): void {
     const bytes = encodeMessage(msg);
     void (async () => {
-      const stream = await this.node.dialProtocol(peerIdFromString(to), PROTOCOL_SLOTS, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
-      await pipe([bytes], (source) => lp.encode(source), stream);
+      const signal = AbortSignal.timeout(SEND_TIMEOUT_MS);
+      const stream = await this.node.dialProtocol(peerIdFromString(to), PROTOCOL_SLOTS, { signal, maxOutboundStreams: MAX_STREAMS });
+      try {
+        await pipe([bytes], (source) => lp.encode(source), stream.sink);
+        await stream.close({ signal });
+      } catch (err) {
+        stream.abort(err instanceof Error ? err : new Error(String(err)));
+        throw err;
+      }
     })().catch((err: unknown) => this.logger.debug({ err: (err as Error).message, to, type: msg.type }, 'slot message not delivered'));
   }
 

@@ -23,6 +23,11 @@ export const CoordinatorConfigSchema = z.object({
   intentTtlMs: z.number().int().min(1000).default(24 * 3600 * 1000),
   /** A host whose last heartbeat is older than this is reported as not alive. */
   aliveWindowMs: z.number().int().min(1000).default(15_000),
+  /**
+   * `deploy create` returns once a target holds the verified revision (so the fleet can finish without the
+   * coordinator), or after this long.
+   */
+  replicationTimeoutMs: z.number().int().min(0).default(120_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** The CodeDeploy-compatible API (requests carrying X-Amz-Target on the control API port). See docs/codedeploy-api.md. */
   codedeployApi: z.object({

@@ -4,12 +4,15 @@
 // themselves, and answers the CLI over a loopback HTTP API. The fleet does not need it once an intent is out.
 import type { Logger } from 'pino';
 import type { Server } from 'node:http';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { multiaddr } from '@multiformats/multiaddr';
 import { TOPIC_HEARTBEATS, TOPIC_INTENTS, TOPIC_REPORTS, TOPIC_CONTROL, PROTOCOL_STATUS } from '../../protocol/topics.ts';
 import { encodeEnvelope, seal, type Signer, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
 import { CONTROL_VERSION, type ControlCommand } from '../../protocol/messages/control.ts';
 import { CodeDeployModel } from '../model/model-store.ts';
 import { customConfigLookup } from './custom-configs.ts';
 import { rollbackRequest } from './rollback.ts';
+import { waitReplicated } from './replication.ts';
 import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
 import type { CoordinatorConfig } from '../config/config.ts';
 import { loadCoordinatorKey } from '../config/keys.ts';
@@ -27,6 +30,7 @@ import { ProgressBoard } from '../swarm/progress.ts';
 
 const REPUBLISH_INTERVAL_MS = 5000;
 const RECONCILE_INTERVAL_MS = 2000;
+const RECONNECT_INTERVAL_MS = 5000;
 
 export interface CoordinatorDaemon {
   readonly peerId: string;
@@ -74,7 +78,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       d.completedAt = Date.now();
       await store.saveDeployment(d);
       log.info({ deploymentId: id, status: view.status }, 'deployment finished');
-      await maybeRollBack(d);
+      void maybeRollBack(d);
     }
   };
   // Automatic rollback (CodeDeploy §7): a NEW deployment of the group's last successful revision.
@@ -127,7 +131,21 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
     await store.flushFleet();
   };
 
+  // A restarted coordinator knows the fleet only from fleet.json: dial the hosts it knew, so it hears
+  // heartbeats and reports again (hosts do not redial a bootstrap peer they lost).
+  const reconnect = (): void => {
+    const connected = new Set(node.getConnections().map((c) => c.remotePeer.toString()));
+    for (const { heartbeat } of store.fleetEntries()) {
+      if (connected.has(heartbeat.host) || heartbeat.addrs.length === 0) continue;
+      node.peerStore.merge(peerIdFromString(heartbeat.host), { multiaddrs: heartbeat.addrs.map((a) => multiaddr(a)) })
+        .then(() => node.dial(peerIdFromString(heartbeat.host), { signal: AbortSignal.timeout(5000) }))
+        .catch(() => undefined);
+    }
+  };
+  reconnect();
+
   const timers = [
+    setInterval(reconnect, RECONNECT_INTERVAL_MS),
     setInterval(() => {
       const now = Date.now();
       for (const d of intents.values()) {
@@ -163,6 +181,10 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       }
       await publishIntent(stored.intentEnvelope);
       log.info({ deploymentId: intent.deploymentId, targets: intent.targets.length, config: intent.config.name }, 'intent published');
+      const addrsOf = (peer: string): readonly string[] => store.fleetEntries().find((f) => f.heartbeat.host === peer)?.heartbeat.addrs ?? [];
+      const holders = await waitReplicated(node, intent, addrsOf, config.replicationTimeoutMs);
+      if (holders.length === 0) log.warn({ deploymentId: intent.deploymentId }, 'no target holds the revision yet: the fleet still needs this coordinator to seed it');
+      else log.info({ deploymentId: intent.deploymentId, holders: holders.length }, 'revision replicated on the fleet');
       return intent;
     },
     async stopDeployment(id, rollback) {

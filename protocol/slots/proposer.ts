@@ -102,7 +102,7 @@ export class Proposer {
     for (const peer of this.host.committee) {
       this.host.send(peer, { type: 'prepare', deployment: this.host.deployment, slot: a.slot, entry: a.entry, ballot: a.ballot });
     }
-    this.arm(now, this.host.timing.retryMs);
+    this.arm(now, this.retryDelay(a));
   }
 
   /** Phase 2a: the highest-ballot vote among the promises wins; only if none may we use our own. */
@@ -123,7 +123,13 @@ export class Proposer {
         value: a.value,
       });
     }
-    this.arm(now, this.host.timing.retryMs);
+    this.arm(now, this.retryDelay(a));
+  }
+
+  /** Doubles per failed attempt: an attempt abandoned before its replies could arrive would never succeed. */
+  private retryDelay(a: Active): number {
+    const t = this.host.timing;
+    return Math.min(t.retryMs * 2 ** Math.min(a.attempt, 8), Math.max(t.retryMaxMs, t.retryMs));
   }
 
   private onNack(now: number, a: Active, promised: Ballot): void {

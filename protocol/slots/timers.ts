@@ -43,6 +43,8 @@ export class TimerTable {
 export interface SlotTiming {
   /** A proposal phase unanswered this long starts again with a higher ballot. */
   readonly retryMs: number;
+  /** Retries double per attempt up to this, so a slow network or disk (RTT above retryMs) cannot livelock a proposer. */
+  readonly retryMaxMs: number;
   /** Backoff after a nack: uniform in [backoffMinMs, min(backoffMinMs·2^attempt, backoffMaxMs)]. */
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
@@ -58,6 +60,7 @@ export interface SlotTiming {
 
 export const DEFAULT_TIMING: SlotTiming = {
   retryMs: 400,
+  retryMaxMs: 6_400,
   backoffMinMs: 40,
   backoffMaxMs: 2_000,
   claimJitterMs: 60,

@@ -1,0 +1,181 @@
+// Rolling deployments on 7 real agent processes: every host's BeforeInstall and ValidateService hooks
+// append start/end records to one shared file, and the records must never show more than K = N − m hosts
+// unhealthy (started and not yet ended successfully) at once, through kill -9 of a deploying host, of a
+// committee member, and of the coordinator.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startFleet, type TestFleet } from '../support/fleet.ts';
+import { chooseCommittee } from '../../protocol/slots/index.ts';
+import type { DeploymentView } from '../../coordinator/status/deployment-view.ts';
+
+const N = 7;
+
+interface Rec { kind: 'start' | 'end'; host: string; at: bigint; deployment: string }
+
+function revision(records: string, group: string, opts: { sleep?: number; failHost?: string } = {}): Record<string, string | { text: string; mode: number }> {
+  const script = (body: string) => ({ mode: 0o755, text: `#!/bin/sh\nset -e\n${body}\n` });
+  return {
+    'appspec.yml': `version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: /opt/${group}\nhooks:\n  BeforeInstall:\n    - location: start.sh\n  ValidateService:\n    - location: end.sh\n`,
+    'app/version.txt': group,
+    'start.sh': script(`echo "start $CONVOY_INSTANCE_NAME $(date +%s%N) $DEPLOYMENT_ID" >> ${records}\nsleep ${opts.sleep ?? 0.3}`),
+    'end.sh': script(`${opts.failHost ? `if [ "$CONVOY_INSTANCE_NAME" = "${opts.failHost}" ]; then echo failing on purpose; exit 1; fi\n` : ''}echo "end $CONVOY_INSTANCE_NAME $(date +%s%N) $DEPLOYMENT_ID" >> ${records}`),
+  };
+}
+
+async function records(file: string, deployment: string): Promise<Rec[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map((line) => {
+    const [kind, host, at, id] = line.split(' ');
+    return { kind: kind as Rec['kind'], host: host!, at: BigInt(at!), deployment: id! };
+  }).filter((r) => r.deployment === deployment);
+}
+
+/** The most hosts ever between their start record and a successful end (failed or killed ones stay open). */
+function maxUnhealthy(recs: readonly Rec[]): number {
+  const open = new Set<string>();
+  let max = 0;
+  for (const r of [...recs].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))) {
+    if (r.kind === 'start') open.add(r.host);
+    else open.delete(r.host);
+    max = Math.max(max, open.size);
+  }
+  return max;
+}
+
+describe('rolling deployments on 7 agent processes', () => {
+  let fleet: TestFleet;
+  let recordFile: string;
+
+  beforeAll(async () => {
+    fleet = await startFleet(N);
+    recordFile = path.join(fleet.dir, 'records.log');
+  }, 120_000);
+
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  async function run(group: string, config: string, opts: { sleep?: number; failHost?: string } = {}): Promise<{ view: DeploymentView; recs: Rec[] }> {
+    const id = await fleet.deploy({ revision: await fleet.push(revision(recordFile, group, opts)), deploymentGroup: group, config });
+    const view = await fleet.waitFinal(id, 120_000);
+    return { view, recs: await records(recordFile, id) };
+  }
+
+  it('OneAtATime: one host at a time, all succeed', async () => {
+    const { view, recs } = await run('one', 'CodeDeployDefault.OneAtATime');
+    expect(view.status).toBe('Succeeded');
+    expect(view.counts.Succeeded).toBe(N);
+    expect(recs.filter((r) => r.kind === 'start')).toHaveLength(N);
+    expect(maxUnhealthy(recs)).toBe(1);
+  }, 150_000);
+
+  it('HalfAtATime: at most 3 of 7 at once (m = ceil(3.5) = 4), and more than one in parallel', async () => {
+    const { view, recs } = await run('half', 'CodeDeployDefault.HalfAtATime', { sleep: 1 });
+    expect(view.status).toBe('Succeeded');
+    expect(maxUnhealthy(recs)).toBeLessThanOrEqual(3);
+    expect(maxUnhealthy(recs)).toBeGreaterThan(1);
+  }, 150_000);
+
+  it('HOST_COUNT 5: a failed host keeps its slot, the rest go one at a time, 6 of 7 succeed', async () => {
+    await fleet.api.post('/v1/deployment-configs', { name: 'KeepFive', type: 'HOST_COUNT', value: 5 });
+    const { view, recs } = await run('five', 'KeepFive', { failHost: 'agent-3' });
+    expect(view.status).toBe('Succeeded');
+    expect(view.counts).toMatchObject({ Succeeded: 6, Failed: 1 });
+    expect(maxUnhealthy(recs)).toBeLessThanOrEqual(2);
+  }, 150_000);
+
+  it('HOST_COUNT 6 (K = 1): the first failure burns the only slot, no further host starts, the deployment fails', async () => {
+    await fleet.api.post('/v1/deployment-configs', { name: 'KeepSix', type: 'HOST_COUNT', value: 6 });
+    const failing = await fleet.push({ ...revision(recordFile, 'six'), 'end.sh': { mode: 0o755, text: '#!/bin/sh\nexit 1\n' } });
+    const id2 = await fleet.deploy({ revision: failing, deploymentGroup: 'six', config: 'KeepSix' });
+    const view = await fleet.waitFinal(id2, 120_000);
+    expect(view.status).toBe('Failed');
+    expect(view.counts.Failed).toBe(1);
+    expect(view.counts.Skipped).toBe(N - 1);
+    expect((await records(recordFile, id2)).filter((r) => r.kind === 'start')).toHaveLength(1);
+  }, 150_000);
+
+  it('m >= N fails at once and touches no host', async () => {
+    await fleet.api.post('/v1/deployment-configs', { name: 'KeepSeven', type: 'HOST_COUNT', value: 7 });
+    const { view, recs } = await run('seven', 'KeepSeven');
+    expect(view.status).toBe('Failed');
+    expect(view.failureReason).toMatch(/HEALTH_CONSTRAINTS/);
+    expect(recs).toHaveLength(0);
+  }, 60_000);
+
+  it('kill -9 of a deploying host and of a committee member: the bound holds, the deployment completes', async () => {
+    await fleet.api.post('/v1/deployment-configs', { name: 'KeepFour', type: 'HOST_COUNT', value: 4 });
+    const id = await fleet.deploy({ revision: await fleet.push(revision(recordFile, 'kill', { sleep: 2 })), deploymentGroup: 'kill', config: 'KeepFour' });
+    const deadline = Date.now() + 60_000;
+    let recs: Rec[] = [];
+    while ((recs = await records(recordFile, id)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const victim = recs[0]!.host;
+    const { hosts } = await fleet.api.get<{ hosts: { peerId: string; instanceName: string }[] }>('/v1/fleet');
+    const peerOf = new Map(hosts.map((h) => [h.instanceName, h.peerId]));
+    const nameOf = new Map(hosts.map((h) => [h.peerId, h.instanceName]));
+    const started = new Set(recs.map((r) => r.host));
+    const view0 = await fleet.view(id);
+    const committee = chooseCommittee(id, view0.hosts.map((h) => h.peerId)).map((p) => nameOf.get(p)!);
+    const member = committee.find((name) => name !== victim && !started.has(name)) ?? committee.find((name) => name !== victim)!;
+    fleet.killAgent(victim);
+    fleet.killAgent(member);
+    expect(peerOf.get(victim)).toBeDefined();
+    await new Promise((r) => setTimeout(r, 3000));
+    fleet.restartAgent(victim);
+    fleet.restartAgent(member);
+    const view = await fleet.waitFinal(id, 150_000);
+    recs = await records(recordFile, id);
+    expect(maxUnhealthy(recs)).toBeLessThanOrEqual(3);
+    expect(view.status).toBe('Succeeded');
+    expect(view.hosts.find((h) => h.instanceName === victim)?.status).toBe('Failed');
+    expect(view.counts.Succeeded).toBeGreaterThanOrEqual(4);
+  }, 250_000);
+
+  it('the coordinator killed right after publishing: the fleet finishes, a restarted coordinator learns the outcome', async () => {
+    const rev = await fleet.push(revision(recordFile, 'headless', { sleep: 0.2 }));
+    const id = await fleet.deploy({ revision: rev, deploymentGroup: 'headless', config: 'CodeDeployDefault.OneAtATime' });
+    fleet.killCoordinator();
+    // Wait until every host wrote its end record, with no coordinator running.
+    const deadline = Date.now() + 120_000;
+    while ((await records(recordFile, id)).filter((r) => r.kind === 'end').length < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const recs = await records(recordFile, id);
+    expect(recs.filter((r) => r.kind === 'end')).toHaveLength(N);
+    expect(maxUnhealthy(recs)).toBe(1);
+    await fleet.restartCoordinator();
+    const view = await fleet.waitFinal(id, 60_000);
+    expect(view.status).toBe('Succeeded');
+    expect(view.counts.Succeeded).toBe(N);
+  }, 250_000);
+
+  it('stop: hosts not yet started never start and the deployment ends Stopped', async () => {
+    const id = await fleet.deploy({ revision: await fleet.push(revision(recordFile, 'stop', { sleep: 1.5 })), deploymentGroup: 'stop', config: 'CodeDeployDefault.OneAtATime' });
+    const deadline = Date.now() + 60_000;
+    while ((await records(recordFile, id)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await fleet.api.post(`/v1/deployments/${id}/stop`, { rollback: false });
+    const view = await fleet.waitFinal(id, 120_000);
+    expect(view.status).toBe('Stopped');
+    const started = new Set((await records(recordFile, id)).filter((r) => r.kind === 'start').map((r) => r.host));
+    expect(started.size).toBeLessThanOrEqual(2);
+    expect(view.counts.Stopped).toBeGreaterThanOrEqual(N - 2);
+  }, 150_000);
+
+  it('automatic rollback on failure: a new deployment of the last successful revision, linked to the failed one', async () => {
+    const good = await fleet.push(revision(recordFile, 'rb'));
+    const okId = await fleet.deploy({ revision: good, deploymentGroup: 'rb', config: 'CodeDeployDefault.AllAtOnce' });
+    expect((await fleet.waitFinal(okId)).status).toBe('Succeeded');
+    const bad = await fleet.push({ ...revision(recordFile, 'rb'), 'app/version.txt': 'bad', 'end.sh': { mode: 0o755, text: '#!/bin/sh\nexit 1\n' } });
+    const badId = await fleet.deploy({ revision: bad, deploymentGroup: 'rb', config: 'CodeDeployDefault.AllAtOnce', autoRollbackEvents: ['DEPLOYMENT_FAILURE'] });
+    const failed = await fleet.waitFinal(badId);
+    expect(failed.status).toBe('Failed');
+    const deadline = Date.now() + 30_000;
+    let rolledBackBy: string | undefined;
+    while (!(rolledBackBy = (await fleet.view(badId)).rolledBackBy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(rolledBackBy).toBeDefined();
+    const rollback = await fleet.waitFinal(rolledBackBy!);
+    expect(rollback).toMatchObject({ status: 'Succeeded', rollbackOf: badId, revision: good });
+    for (const host of rollback.hosts) {
+      expect(await readFile(path.join(fleet.destOf(host.instanceName), 'opt/rb/version.txt'), 'utf8')).toBe('rb');
+    }
+  }, 150_000);
+});
