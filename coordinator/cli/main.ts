@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `convoy`: one CLI for both roles. Coordinator commands talk to the daemon named by --config/CONVOY_CONFIG;
 // `convoy agent` runs a host agent.
 import '../../protocol/polyfills.ts';
@@ -55,11 +54,4 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`convoy: ${(err as Error).message}\n`);
     return code;
   }
-}
-
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '');
-if (invokedDirectly) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
 }

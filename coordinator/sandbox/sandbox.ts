@@ -33,7 +33,7 @@ export interface SandboxState {
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root, whether running from dist/ (compiled) or from source. */
 export const REPO_ROOT = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
-const CLI_ENTRY = path.join(REPO_ROOT, 'dist', 'coordinator', 'cli', 'main.js');
+const CLI_ENTRY = path.join(REPO_ROOT, 'dist', 'coordinator', 'cli', 'bin.js');
 
 export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxState> {
   const dir = path.resolve(opts.dir);

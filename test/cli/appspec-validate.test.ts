@@ -13,7 +13,7 @@ import { rawTar, rawZip } from '../../agent/archive/testing.ts';
 import { parseAppSpec, toNormalisedJson } from '../../protocol/appspec/index.ts';
 import { REPO_ROOT } from '../../coordinator/sandbox/sandbox.ts';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'coordinator', 'cli', 'main.js');
+const CLI = path.join(REPO_ROOT, 'dist', 'coordinator', 'cli', 'bin.js');
 
 interface Run {
   code: number;

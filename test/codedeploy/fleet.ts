@@ -49,7 +49,7 @@ export async function startCodeDeployFleet(opts: { agents?: number; pageSize?: n
       s3: { endpoint: s3.endpoint, region: REGION, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     }));
     await mkdir(path.join(dir, 'cd-coordinator'), { recursive: true });
-    spawnDetached(process.execPath, [path.join(REPO_ROOT, 'dist', 'coordinator', 'cli', 'main.js'), 'serve', '--config', configFile],
+    spawnDetached(process.execPath, [path.join(REPO_ROOT, 'dist', 'coordinator', 'cli', 'bin.js'), 'serve', '--config', configFile],
       path.join(dir, 'cd-coordinator', 'daemon.log'), { ...process.env, CONVOY_SANDBOX: dir }, dir);
     const endpoint = `http://127.0.0.1:${apiPort}`;
     await waitFor('the CodeDeploy coordinator to see the fleet', 45_000, async () => {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, sandboxDown, sandboxUp, type SandboxState } from '../../coordinator/sandbox/sandbox.ts';
 import type { DeploymentView } from '../../coordinator/status/deployment-view.ts';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'coordinator', 'cli', 'main.js');
+const CLI = path.join(REPO_ROOT, 'dist', 'coordinator', 'cli', 'bin.js');
 const AGENTS = 3;
 const APP = 'compat-app';
 const GROUP = 'compat-group';
