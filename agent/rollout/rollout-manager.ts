@@ -109,7 +109,7 @@ export class RolloutManager {
         }
         return;
       case 'deployment:final': {
-        log.info({ status: event.status }, 'rollout final');
+        log.info({ status: event.status, slotMessages: this.c.transport.trafficOf(id) }, 'rollout final');
         const state = event.status.state === 'in-progress' ? undefined : event.status.state;
         if (state === undefined) return;
         void this.c.journal.update(id, (r) => { r.rolloutFinal = { state, ...(event.status.reason ? { reason: event.status.reason } : {}) }; });

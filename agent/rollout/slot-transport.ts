@@ -16,8 +16,26 @@ const SEND_TIMEOUT_MS = 5000;
 /** Streams are one message each and closed at once; the limit only bounds bursts. */
 const MAX_STREAMS = 1024;
 
+export interface SlotTraffic {
+  sent: number;
+  received: number;
+}
+
 export class SlotTransport {
+  /** Messages per deployment, both directions: what the rollout costs each host (benchmarks, logs). */
+  private readonly traffic = new Map<string, SlotTraffic>();
+
   constructor(private readonly node: FleetNode, private readonly logger: Logger) {}
+
+  trafficOf(deployment: string): SlotTraffic {
+    return { ...(this.traffic.get(deployment) ?? { sent: 0, received: 0 }) };
+  }
+
+  private count(deployment: string, key: keyof SlotTraffic): void {
+    let t = this.traffic.get(deployment);
+    if (t === undefined) this.traffic.set(deployment, (t = { sent: 0, received: 0 }));
+    t[key] += 1;
+  }
 
   async start(inbox: SlotInbox): Promise<void> {
     await this.node.handle(PROTOCOL_SLOTS, ({ stream, connection }) => {
@@ -42,6 +60,7 @@ export class SlotTransport {
   }
 
   send(to: string, msg: SlotMessage): void {
+    this.count(msg.deployment, 'sent');
     const bytes = encodeMessage(msg);
     void (async () => {
       const signal = AbortSignal.timeout(SEND_TIMEOUT_MS);
@@ -57,6 +76,7 @@ export class SlotTransport {
   }
 
   broadcast(msg: SlotMessage): void {
+    this.count(msg.deployment, 'sent');
     this.node.services.pubsub.publish(TOPIC_SLOTS, encodeMessage(msg)).catch((err: unknown) =>
       this.logger.debug({ err: (err as Error).message }, 'chosen value not gossiped'));
   }
@@ -67,6 +87,7 @@ export class SlotTransport {
       this.logger.warn({ from, reason: decoded.reason }, 'slot message rejected');
       return;
     }
+    this.count(decoded.value.deployment, 'received');
     inbox(from, decoded.value);
   }
 }
