@@ -103,6 +103,24 @@ describe('a 5-agent fleet deploys real revisions end to end', () => {
     }
   }, 90_000);
 
+  it('a failing ApplicationStop of the previous revision fails the host unless --ignore-application-stop-failures', async () => {
+    const stopFails = { ...recorderRevision('s1'), 'scripts/ApplicationStop.sh': { mode: 0o755, text: '#!/bin/sh\necho "cannot stop"\nexit 1\n' } };
+    const first = await fleet.deploy({ revision: await fleet.push(stopFails), deploymentGroup: 'stopper', fileExistsBehavior: 'OVERWRITE' });
+    expect((await fleet.waitFinal(first)).status).toBe('Succeeded'); // first deployment: no previous ApplicationStop
+    const next = await fleet.push(recorderRevision('s2'));
+    const blocked = await fleet.waitFinal(await fleet.deploy({ revision: next, deploymentGroup: 'stopper', fileExistsBehavior: 'OVERWRITE' }));
+    expect(blocked.status).toBe('Failed');
+    for (const host of blocked.hosts) {
+      expect(host.events.find((e) => e.event === 'ApplicationStop')).toMatchObject({ status: 'Failed', errorCode: 'ScriptFailed' });
+    }
+    const tolerated = await fleet.waitFinal(await fleet.deploy({ revision: next, deploymentGroup: 'stopper', fileExistsBehavior: 'OVERWRITE', ignoreApplicationStopFailures: true }));
+    expect(tolerated.status).toBe('Succeeded');
+    for (const host of tolerated.hosts) {
+      expect(host.events.find((e) => e.event === 'ApplicationStop')?.status).toBe('Failed');
+      expect(host.status).toBe('Succeeded');
+    }
+  }, 120_000);
+
   describe('intents that must never execute', () => {
     let probe: FleetNode;
     const marker = 'opt/forged/ran.txt';
