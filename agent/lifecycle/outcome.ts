@@ -1,17 +1,9 @@
 // The outcome of one lifecycle event on this host, as reported.
 import type { ErrorCodeName } from '../../protocol/lifecycle.ts';
+import type { EventOutcome } from '../hooks/index.ts';
 
-export interface EventResult {
-  readonly event: string;
-  readonly status: 'Succeeded' | 'Failed' | 'Skipped';
-  readonly errorCode: ErrorCodeName;
-  readonly exitCode?: number;
-  readonly scriptName: string;
-  readonly message: string;
-  readonly logTail: string;
-  readonly startedAt: number;
-  readonly endedAt: number;
-}
+/** A hook run's outcome, or the agent's own step's; only the agent's steps can be Skipped (no-ops). */
+export type EventResult = Omit<EventOutcome, 'status'> & { readonly status: EventOutcome['status'] | 'Skipped' };
 
 export function succeeded(event: string, startedAt: number, endedAt: number, message = ''): EventResult {
   return { event, status: 'Succeeded', errorCode: 'Success', scriptName: '', message, logTail: '', startedAt, endedAt };
