@@ -8,8 +8,9 @@ import { buildDeploymentView, type DeploymentView } from '../status/deployment-v
 import type { CoordinatorConfig } from '../config/config.ts';
 import { coordinatorConfig, parseTagFilters, printJson, type GlobalOptions } from './common.ts';
 import { waitForDeployment } from './wait.ts';
+import { addPlatformOptions, platformCreateBody, PLATFORM_HELP, type PlatformCliOptions } from '../platforms/cli.ts';
 
-interface CreateOptions extends GlobalOptions {
+interface CreateOptions extends GlobalOptions, PlatformCliOptions {
   application: string;
   group: string;
   revision: string;
@@ -28,13 +29,13 @@ const ROLLBACK_EVENTS = ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'] as 
 export function registerDeploy(program: Command): void {
   const deploy = program.command('deploy').description('create deployments and follow them');
 
-  deploy
+  addPlatformOptions(deploy
     .command('create')
-    .description('sign and publish a deployment intent to the hosts matching the tag filters')
-    .requiredOption('--application <name>', 'application name')
-    .requiredOption('--group <name>', 'deployment group name')
-    .requiredOption('--revision <id>', 'revision id from `convoy push` (full SHA-256 or a unique prefix)')
-    .option('--deployment-config <name>', 'OneAtATime (default), HalfAtATime, AllAtOnce (as CodeDeployDefault.X) or a custom config', 'CodeDeployDefault.OneAtATime')
+    .description('sign and publish a deployment intent to the hosts matching the tag filters (or, with --compute-platform Lambda|ECS, shift AWS traffic)')
+    .option('--application <name>', 'application name (required for Server)')
+    .option('--group <name>', 'deployment group name (required for Server)')
+    .option('--revision <id>', 'Server: revision id from `convoy push` (full SHA-256 or a unique prefix)')
+    .option('--deployment-config <name>', 'OneAtATime (default), HalfAtATime, AllAtOnce (as CodeDeployDefault.X) or a custom config; Lambda/ECS: see below')
     .option('--deployment-config-name <name>', 'same as --deployment-config (the aws CLI spelling)')
     .option('--targets <filters>', 'tag filters Key=Value[,Key=Value]; a host matching any filter is a target')
     .option('--file-exists-behavior <b>', 'DISALLOW | OVERWRITE | RETAIN (the appspec value wins)', 'DISALLOW')
@@ -44,9 +45,17 @@ export function registerDeploy(program: Command): void {
     .option('--wait', 'follow the deployment until it finishes (exit code as `deploy wait`)')
     .option('--json', 'print { deploymentId, targets } as JSON')
     .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
-    .addHelpText('after', '\nTargets are resolved once, from live heartbeats, when the deployment is created.\nExample: convoy deploy create --application web --group prod --revision 3f2a9c1e --targets env=prod --wait')
+    .addHelpText('after', '\nTargets are resolved once, from live heartbeats, when the deployment is created.\nExample: convoy deploy create --application web --group prod --revision 3f2a9c1e --targets env=prod --wait\n' + PLATFORM_HELP))
     .action(async (opts: CreateOptions & { deploymentConfigName?: string }) => {
       const config = await coordinatorConfig(opts);
+      if ((opts.computePlatform ?? 'Server') !== 'Server') {
+        const created = await ApiClient.forConfig(config).post<{ deploymentId: string; computePlatform: string }>('/v1/deployments', await platformCreateBody(opts));
+        if (opts.json) printJson(created);
+        else process.stdout.write(`${created.deploymentId}\n`);
+        if (opts.wait) process.exitCode = await waitForDeployment(config, created.deploymentId, { json: false });
+        return;
+      }
+      if (!opts.application || !opts.group || !opts.revision) throw new CliError('Server deployments need --application, --group and --revision', EXIT.usage);
       const behavior = (opts.fileExistsBehavior ?? 'DISALLOW').toUpperCase();
       if (!['DISALLOW', 'OVERWRITE', 'RETAIN'].includes(behavior)) {
         throw new CliError(`--file-exists-behavior "${opts.fileExistsBehavior}" must be DISALLOW, OVERWRITE or RETAIN`, EXIT.usage);
@@ -60,7 +69,7 @@ export function registerDeploy(program: Command): void {
         application: opts.application,
         deploymentGroup: opts.group,
         revision: opts.revision,
-        config: opts.deploymentConfigName ?? opts.deploymentConfig,
+        config: opts.deploymentConfigName ?? opts.deploymentConfig ?? 'CodeDeployDefault.OneAtATime',
         targets: parseTagFilters(opts.targets),
         fileExistsBehavior: behavior,
         ignoreApplicationStopFailures: opts.ignoreApplicationStopFailures ?? false,
@@ -98,12 +107,13 @@ export function registerDeploy(program: Command): void {
   deploy
     .command('stop <deploymentId>')
     .description('publish a signed stop: hosts not yet started never start; the deployment ends Stopped')
-    .option('--rollback', 'then roll back: a new deployment of the group\'s last successful revision')
+    .option('--rollback', 'then roll back: a new deployment of the group\'s last successful revision (Lambda/ECS: restore the old traffic in place)')
+    .option('--no-rollback', 'Lambda/ECS: do not roll back (default for Lambda/ECS: the deployment\'s auto-rollback on stop, on unless disabled)')
     .option('--wait', 'follow the deployment until it has stopped')
     .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
     .action(async (id: string, opts: GlobalOptions & { rollback?: boolean; wait?: boolean }) => {
       const config = await coordinatorConfig(opts);
-      await ApiClient.forConfig(config).post(`/v1/deployments/${encodeURIComponent(id)}/stop`, { rollback: opts.rollback ?? false });
+      await ApiClient.forConfig(config).post(`/v1/deployments/${encodeURIComponent(id)}/stop`, { rollback: opts.rollback });
       process.stdout.write(`Stop of ${id} published${opts.rollback ? ' (a rollback follows)' : ''}\n`);
       if (opts.wait) {
         const code = await waitForDeployment(config, id, { json: false });
@@ -154,6 +164,8 @@ export async function getDeployment(config: CoordinatorConfig, id: string): Prom
     if (!isUnreachable(err)) throw err;
     const store = await CoordinatorStore.open(config.dataDir);
     const stored = await store.getDeployment(id);
+    const platformView = stored === undefined ? await (await import('../platforms/service.ts')).readPlatformView(config.dataDir, id) : undefined;
+    if (platformView !== undefined) return platformView;
     if (stored === undefined) throw new CliError(`Deployment ${id} does not exist`, EXIT.failed);
     return buildDeploymentView(stored, await store.reports(id), store.fleetEntries());
   }

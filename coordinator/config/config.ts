@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { AwsSectionSchema } from '../platforms/aws-schema.ts';
 
 export const CoordinatorConfigSchema = z.object({
   /** Durable store: deployments, reports, fleet view, revision store, libp2p identity. */
@@ -49,6 +50,8 @@ export const CoordinatorConfigSchema = z.object({
     accessKeyId: z.string().min(1).optional(),
     secretAccessKey: z.string().min(1).optional(),
   }).strict().optional(),
+  /** AWS access of the Lambda/ECS plugins: region, endpoint override, credentials, per-platform timings. See docs/plugins.md. */
+  aws: AwsSectionSchema.optional(),
 }).strict();
 
 export type CoordinatorConfig = z.infer<typeof CoordinatorConfigSchema>;

@@ -27,6 +27,8 @@ import { createDeployment, RequestError, type CreateDeploymentRequest } from './
 import { startHttpApi } from './http-api.ts';
 import { startCoordinatorSeeding } from '../swarm/seeder.ts';
 import { ProgressBoard } from '../swarm/progress.ts';
+import { PlatformService } from '../platforms/service.ts';
+import type { Clock } from '../plugins/types.ts';
 
 const REPUBLISH_INTERVAL_MS = 5000;
 const RECONCILE_INTERVAL_MS = 2000;
@@ -41,14 +43,26 @@ export interface CoordinatorDaemon {
   readonly model: CodeDeployModel;
   view(id: string): Promise<DeploymentView | undefined>;
   create(req: CreateDeploymentRequest): Promise<DeploymentIntent>;
-  /** Publishes a signed stop; with `rollback`, a rollback deployment follows once it is Stopped. */
-  stopDeployment(id: string, rollback: boolean): Promise<void>;
+  /** Lambda/ECS deployments (coordinator/platforms): the plugins' registry, store and hook gateway. */
+  readonly platforms: PlatformService;
+  /** Validates a Lambda/ECS request (PlatformCreateSchema) with its plugin, stores it and runs it in the background. */
+  createPlatformDeployment(body: unknown): Promise<{ deploymentId: string; computePlatform: string }>;
+  /**
+   * Server: publishes a signed stop; with `rollback`, a rollback deployment follows once it is Stopped.
+   * Lambda/ECS: stops the run; `rollback` overrides autoRollback.onStopRequest (undefined: the deployment's setting).
+   */
+  stopDeployment(id: string, rollback?: boolean): Promise<void>;
   /** Publishes a signed declare-dead: the slot `host` holds is freed and the host counts as failed. */
   declareDead(id: string, host: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: Logger): Promise<CoordinatorDaemon> {
+export interface DaemonOptions {
+  /** Tests only: the clock of the Lambda/ECS plugins (a virtual clock runs a canary in milliseconds). */
+  readonly platformClock?: Clock;
+}
+
+export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: Logger, options: DaemonOptions = {}): Promise<CoordinatorDaemon> {
   const signer: Signer = await loadCoordinatorKey(config.keyFile);
   const store = await CoordinatorStore.open(config.dataDir);
   const model = await CodeDeployModel.open(config.dataDir);
@@ -58,6 +72,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
   const intents = new Map<string, StoredDeployment>();
   for (const d of await store.listDeployments()) intents.set(d.intent.deploymentId, d);
   const progress = new ProgressBoard((id) => intents.get(id)?.intent);
+  const platforms = await PlatformService.start({ dataDir: config.dataDir, aws: config.aws, logger: log, clock: options.platformClock, customConfig: (name) => model.customConfig(name) });
 
   const publishIntent = async (envelope: SignedEnvelope): Promise<void> => {
     await node.services.pubsub.publish(TOPIC_INTENTS, encodeEnvelope(envelope));
@@ -165,7 +180,8 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
     apiUrl: '',
     async view(id) {
       const d = intents.get(id) ?? (await store.getDeployment(id));
-      return d === undefined ? undefined : progress.decorate(buildDeploymentView(d, await store.reports(id), store.fleetEntries()));
+      if (d === undefined) return platforms.view(id);
+      return progress.decorate(buildDeploymentView(d, await store.reports(id), store.fleetEntries()));
     },
     async create(req) {
       const { intent, publish } = await createDeployment(req, {
@@ -187,8 +203,12 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       else log.info({ deploymentId: intent.deploymentId, holders: holders.length }, 'revision replicated on the fleet');
       return intent;
     },
-    async stopDeployment(id, rollback) {
+    platforms,
+    createPlatformDeployment: (body) => platforms.create(body, async (id) => intents.has(id) || (await store.getDeployment(id)) !== undefined),
+    async stopDeployment(id, rollbackArg) {
       const d = intents.get(id);
+      if (d === undefined && (await platforms.has(id))) return platforms.stop(id, rollbackArg);
+      const rollback = rollbackArg === true;
       if (d === undefined) throw new RequestError(`Deployment ${id} does not exist`);
       if (d.finalStatus !== undefined) throw new RequestError(`Deployment ${id} already ended ${d.finalStatus}; nothing to stop`);
       d.stopRequested = { at: Date.now(), rollback };
@@ -204,6 +224,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       log.warn({ deploymentId: id, host }, 'host declared dead by the operator');
     },
     async stop() {
+      await platforms.close();
       for (const t of timers) clearInterval(t);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.flushFleet();

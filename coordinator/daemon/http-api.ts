@@ -10,6 +10,8 @@ import { fleetView } from '../status/fleet-view.ts';
 import { streamHostLog } from './host-logs.ts';
 import { createCustomConfig, listConfigs } from './config-api.ts';
 import { createDaemonEndpoint } from '../codedeploy/endpoint.ts';
+import { isPlatformRequest } from '../platforms/request.ts';
+import type { DeploymentView } from '../status/deployment-view.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -48,18 +50,22 @@ async function route(daemon: CoordinatorDaemon, config: CoordinatorConfig, req: 
   }
   if (parts[0] === 'v1' && parts[1] === 'deployments') {
     if (req.method === 'POST' && parts.length === 2) {
-      const intent = await daemon.create((await readJson(req)) as CreateDeploymentRequest);
+      const body = await readJson(req);
+      // Lambda/ECS (`computePlatform` set): the plugins run it; answers { deploymentId, computePlatform }.
+      if (isPlatformRequest(body)) return sendJson(res, 201, await daemon.createPlatformDeployment(body));
+      const intent = await daemon.create(body as CreateDeploymentRequest);
       return sendJson(res, 201, { deploymentId: intent.deploymentId, targets: intent.targets });
     }
     if (req.method === 'GET' && parts.length === 2) {
       const all = await daemon.store.listDeployments();
-      const views = await Promise.all(all.slice(0, 50).map((d) => daemon.view(d.intent.deploymentId)));
-      return sendJson(res, 200, { deployments: views });
+      const views = (await Promise.all(all.slice(0, 50).map((d) => daemon.view(d.intent.deploymentId)))).filter((v): v is DeploymentView => v !== undefined);
+      const merged = [...views, ...(await daemon.platforms.list())].sort((a, b) => b.createdAt - a.createdAt).slice(0, 50);
+      return sendJson(res, 200, { deployments: merged });
     }
     const id = parts[2] ?? '';
     if (req.method === 'POST' && parts[3] === 'stop') {
       const body = (await readJson(req)) as { rollback?: unknown };
-      await daemon.stopDeployment(id, body.rollback === true);
+      await daemon.stopDeployment(id, typeof body.rollback === 'boolean' ? body.rollback : undefined);
       return sendJson(res, 202, { deploymentId: id, status: 'Pending' });
     }
     if (req.method === 'POST' && parts[3] === 'declare-dead') {
@@ -72,6 +78,7 @@ async function route(daemon: CoordinatorDaemon, config: CoordinatorConfig, req: 
     if (view === undefined) return sendJson(res, 404, { error: `Deployment ${id} does not exist` });
     if (req.method === 'GET' && parts.length === 3) return sendJson(res, 200, view);
     if (req.method === 'GET' && parts[3] === 'logs') {
+      if (view.computePlatform !== undefined) throw new RequestError(`${id} is a ${view.computePlatform} deployment: its steps and hooks are in \`deploy get ${id} --json\``);
       const host = url.searchParams.get('host') ?? '';
       const target = view.hosts.find((h) => h.peerId === host || h.instanceName === host);
       if (target === undefined) throw new RequestError(`Host "${host}" is not a target of ${id}`);

@@ -41,6 +41,10 @@ export interface DeploymentView {
   readonly stopRequested?: boolean;
   readonly counts: Record<HostStatus, number>;
   readonly hosts: HostView[];
+  /** Absent for Server deployments. Lambda/ECS views (coordinator/platforms/view.ts) show one pseudo-host per target. */
+  readonly computePlatform?: 'Lambda' | 'ECS';
+  /** Lambda/ECS: the in-place rollback that followed a failure or stop. */
+  readonly rollback?: { readonly status: 'InProgress' | 'Succeeded' | 'Failed' | 'NotNeeded'; readonly message?: string };
 }
 
 export function buildDeploymentView(d: StoredDeployment, reports: readonly StoredReport[], fleet: readonly FleetEntry[]): DeploymentView {
