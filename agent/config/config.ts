@@ -25,6 +25,17 @@ export const AgentConfigSchema = z.object({
   destinationRoot: z.string().min(1).optional(),
   /** Revisions kept on disk, including the current one (compatibility decision 8). */
   maxRevisions: z.number().int().min(1).max(100).default(5),
+  /** Upload / download rate limits of this host's chunk traffic, bytes per second (unlimited when absent). */
+  uploadBytesPerSec: z.number().int().min(1024).optional(),
+  downloadBytesPerSec: z.number().int().min(1024).optional(),
+  /** S3-compatible endpoint and credentials for revisions whose intent names an S3 source. */
+  s3: z.object({
+    endpoint: z.string().url().optional(),
+    region: z.string().min(1).optional(),
+    forcePathStyle: z.boolean().optional(),
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+  }).strict().optional(),
   /** Addresses many peers share (loopback fleets, NAT): exempt from per-IP limits. */
   sharedAddresses: z.array(z.string().startsWith('/')).default(['/ip4/127.0.0.1']),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -22,18 +22,22 @@ export interface CoordinatorSeeding {
 export async function startCoordinatorSeeding(node: FleetNode, store: CoordinatorStore, logger: Logger, opts: SeedingOptions = {}): Promise<CoordinatorSeeding> {
   const held = new Map<string, FileRevision>();
   const stats = { bytesServed: 0 };
+  const log = logger.child({ component: 'seeder' });
   const locate = async (bundleSha256: string, manifestHash: string): Promise<HeldRevision | undefined> => {
     const cached = held.get(bundleSha256);
     if (cached !== undefined && cached.manifestHash === manifestHash) return cached;
     const bytes = await readManifestBytes(store, bundleSha256);
     const bundle = await store.locateBundle(bundleSha256);
-    if (bytes === undefined || bundle === undefined || sha256Hex(bytes) !== manifestHash) return undefined;
-    const revision = new FileRevision(decodeManifest(bytes), manifestHash, bytes, bundle);
+    if (bytes === undefined || bundle === undefined) return undefined;
+    const actual = sha256Hex(bytes);
+    // Serve what is on file even when it is not the manifest asked for: the requester checks the bytes
+    // against the signed hash and refuses them, which names the fault (a damaged or tampered store).
+    if (actual !== manifestHash) log.warn({ revision: bundleSha256, stored: actual, asked: manifestHash }, 'stored manifest does not match the requested hash');
+    const revision = new FileRevision(decodeManifest(bytes), actual, bytes, bundle);
     await cached?.close();
     held.set(bundleSha256, revision);
     return revision;
   };
-  const log = logger.child({ component: 'seeder' });
   await serveChunks(node, locate, {
     upload: new TokenBucket(opts.uploadBytesPerSec),
     log: (level, obj, msg) => log[level](obj, msg),
