@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { createZipFromDirectory, type BundleType } from '../../agent/archive/index.ts';
 import { CoordinatorStore } from '../store/store.ts';
+import { pushRevisionToS3 } from '../revisions/s3-push.ts';
 import { CliError, EXIT } from '../cli/errors.ts';
 import { coordinatorConfig, printJson, type GlobalOptions } from './common.ts';
 import {
@@ -32,6 +33,7 @@ export function registerPush(program: Command): void {
     .description('validate a revision (directory or zip/tar/tgz bundle) and store it in the coordinator revision store')
     .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
     .option('--json', 'print the stored revision as JSON')
+    .option('--s3 <url>', 'also upload the bundle to s3://bucket/key (coordinator.yaml s3 section) and make S3 its origin')
     .addHelpText('after', `
 <path> is either a revision directory, holding appspec.yml (or appspec.yaml) at its root, which is
 zipped deterministically, or a ready bundle (.zip, .tar, .tgz/.tar.gz; the type is read from the
@@ -41,7 +43,7 @@ unchanged. Prints the revision id (the bundle's SHA-256) to pass to \`convoy dep
 Examples:
   convoy push ./my-app
   convoy push build/my-app.tgz --json`)
-    .action(async (target: string, opts: GlobalOptions & { json?: boolean }) => {
+    .action(async (target: string, opts: GlobalOptions & { json?: boolean; s3?: string }) => {
       const config = await coordinatorConfig(opts);
       const info = await stat(target).catch(() => undefined);
       if (info === undefined) throw new CliError(`"${target}" does not exist`, EXIT.usage);
@@ -67,6 +69,7 @@ Examples:
       } else {
         throw new CliError(`"${target}" is neither a directory nor a bundle file`, EXIT.usage);
       }
+      if (opts.s3 !== undefined) Object.assign(revision, { s3: await pushRevisionToS3(config, revision.sha256, opts.s3) });
       if (opts.json) printJson(revision);
       else process.stdout.write(`Revision ${revision.sha256} (${revision.size} bytes, ${revision.bundleType}) stored\n`);
     });

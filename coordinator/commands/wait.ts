@@ -42,9 +42,10 @@ function progressTable(view: DeploymentView, elapsedMs: number): string {
   const rows = view.hosts.map((h) => {
     const current = h.events[h.events.length - 1];
     const done = h.events.filter((e) => e.status !== 'InProgress').length;
-    return [h.instanceName, shortPeer(h.peerId), h.status, current ? `${current.event} ${current.status}` : 'waiting', `${'#'.repeat(done)}${'.'.repeat(Math.max(0, 13 - done))}`];
+    const dl = h.download === undefined ? '' : `${(h.download.bytes / 1048576).toFixed(1)}/${(h.download.total / 1048576).toFixed(1)} MiB ${h.download.peers}p`;
+    return [h.instanceName, shortPeer(h.peerId), h.status, current ? `${current.event} ${current.status}` : 'waiting', `${'#'.repeat(done)}${'.'.repeat(Math.max(0, 13 - done))}`, dl];
   });
-  return `${view.deploymentId} ${view.status}  ${(elapsedMs / 1000).toFixed(1)}s  ${view.counts.Succeeded}/${view.hosts.length} succeeded\n${table(['HOST', 'PEER', 'STATUS', 'EVENT', 'PROGRESS'], rows)}`;
+  return `${view.deploymentId} ${view.status}  ${(elapsedMs / 1000).toFixed(1)}s  ${view.counts.Succeeded}/${view.hosts.length} succeeded\n${table(['HOST', 'PEER', 'STATUS', 'EVENT', 'PROGRESS', 'DOWNLOAD'], rows)}`;
 }
 
 function progressLine(view: DeploymentView): string {
