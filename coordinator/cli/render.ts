@@ -29,8 +29,11 @@ export function renderDeployment(view: DeploymentView): string {
     const failed = h.events.find((e) => e.status === 'Failed');
     return [h.instanceName, shortPeer(h.peerId), h.status, current ? `${current.event} ${current.status}` : '-', failed ? `${failed.event}: ${failed.errorCode} ${failed.message}`.slice(0, 80) : ''];
   });
+  // Traffic-shifting deployments have one pseudo-host; their steps are the story, so list them all.
+  const steps = view.computePlatform === undefined ? [] : ['', table(['STEP', 'STATUS', 'AT', 'DETAIL'], view.hosts.flatMap((h) =>
+    h.events.map((e) => [e.event, e.status, new Date(e.startedAt).toISOString(), (e.message || (e.errorCode !== 'Success' ? e.errorCode : '')).slice(0, 80)])))];
   const failures = view.hosts.flatMap((h) => h.events.filter((e) => e.status === 'Failed' && e.logTail).map((e) => `--- ${h.instanceName} ${e.event} (${e.errorCode}${e.exitCode !== undefined ? `, exit ${e.exitCode}` : ''}) log tail:\n${e.logTail.trimEnd()}`));
-  return [...head, '', table(['HOST', 'PEER', 'STATUS', 'LAST EVENT', 'ERROR'], rows), ...(failures.length ? ['', ...failures] : [])].join('\n');
+  return [...head, '', table(['HOST', 'PEER', 'STATUS', 'LAST EVENT', 'ERROR'], rows), ...steps, ...(failures.length ? ['', ...failures] : [])].join('\n');
 }
 
 export function renderFleet(hosts: readonly HostHealth[]): string {
