@@ -142,6 +142,8 @@ async function selectRevisionDir(event: string, ctx: StepContext): Promise<strin
 function hookEnv(event: string, ctx: StepContext): Record<string, string | undefined> {
   const { intent } = ctx;
   const source = intent.revision.source;
+  // An S3 revision: fetched from S3 by the hosts, or registered from S3 and seeded by the coordinator.
+  const s3 = source.kind === 's3' ? source : intent.revision.s3Location;
   return {
     ...ctx.hostEnv,
     LIFECYCLE_EVENT: event,
@@ -149,10 +151,10 @@ function hookEnv(event: string, ctx: StepContext): Record<string, string | undef
     APPLICATION_NAME: intent.application,
     DEPLOYMENT_GROUP_NAME: intent.deploymentGroup,
     DEPLOYMENT_GROUP_ID: intent.deploymentGroupId,
-    BUNDLE_BUCKET: source.kind === 's3' ? source.bucket : undefined,
-    BUNDLE_KEY: source.kind === 's3' ? source.key : undefined,
-    BUNDLE_VERSION: source.kind === 's3' ? source.version : undefined,
-    BUNDLE_ETAG: source.kind === 's3' ? source.etag : undefined,
+    BUNDLE_BUCKET: s3?.bucket,
+    BUNDLE_KEY: s3?.key,
+    BUNDLE_VERSION: s3?.version,
+    BUNDLE_ETAG: s3?.etag,
     CONVOY_REVISION_SHA256: intent.revision.sha256,
     CONVOY_DEPLOYMENT_ROOT: ctx.paths.root,
   };

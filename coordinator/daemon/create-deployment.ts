@@ -25,6 +25,8 @@ export interface CreateDeploymentRequest {
   readonly deploymentGroupId?: string;
   /** Roll back automatically (a new deployment of the group's last successful revision) on these events. */
   readonly autoRollbackEvents?: readonly AutoRollbackEvent[];
+  /** Where the revision came from in S3 (CodeDeploy API deployments), for the hooks' BUNDLE_* variables. */
+  readonly s3Location?: { bucket: string; key: string; version?: string; etag?: string };
 }
 
 export type AutoRollbackEvent = 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_REQUEST';
@@ -70,6 +72,7 @@ export async function createDeployment(req: CreateDeploymentRequest, ctx: Create
     revision: {
       sha256: revision.sha256, size: revision.size, bundleType: revision.bundleType,
       ...(await revisionDistribution(ctx.store, revision, ctx.seed)),
+      ...(req.s3Location !== undefined ? { s3Location: req.s3Location } : {}),
     },
     targets: targets.sort(),
     config,

@@ -29,6 +29,16 @@ export const RevisionSchema = z.object({
   source: z.discriminatedUnion('kind', [SeedSource, S3Source]),
   /** Hash of the chunk manifest, when the revision is distributed in chunks. */
   manifestSha256: SHA256_HEX.optional(),
+  /**
+   * The S3 object the revision was registered from, when its bytes travel another way (the coordinator
+   * fetched it for an air-gapped fleet). Hooks see it as BUNDLE_BUCKET/KEY/VERSION/ETAG.
+   */
+  s3Location: z.object({
+    bucket: z.string().min(3).max(63),
+    key: z.string().min(1).max(1024),
+    version: z.string().max(1024).optional(),
+    etag: z.string().max(128).optional(),
+  }).strict().optional(),
 }).strict();
 
 /** MOST_CONCURRENCY 1 is OneAtATime's service-internal type (m = N − 1); users set the other two. */

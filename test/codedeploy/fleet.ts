@@ -83,7 +83,7 @@ export async function makeRevision(root: string, label: string, exitCode = 0): P
     'hooks:', '  ValidateService:', '    - location: scripts/validate.sh', '      timeout: 30', '',
   ].join('\n'));
   await writeFile(path.join(src, 'scripts', 'validate.sh'),
-    `#!/bin/sh\necho "validating ${label} for $DEPLOYMENT_ID"\n${exitCode === 0 ? 'exit 0' : `echo "health check failed" >&2\nexit ${exitCode}`}\n`);
+    `#!/bin/sh\necho "validating ${label} for $DEPLOYMENT_ID"\necho "$BUNDLE_BUCKET $BUNDLE_KEY $BUNDLE_ETAG" > "$CONVOY_DESTINATION_ROOT/srv/convoy-cd-test/${label}/bundle.env"\n${exitCode === 0 ? 'exit 0' : `echo "health check failed" >&2\nexit ${exitCode}`}\n`);
   await chmod(path.join(src, 'scripts', 'validate.sh'), 0o755);
   const zip = path.join(root, `${label}.zip`);
   await createZipFromDirectory(src, zip);

@@ -76,6 +76,9 @@ describe('CodeDeploy API through @aws-sdk/client-codedeploy', () => {
 
     const info = (await cd.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo;
     expect(info?.status).toBe('Succeeded');
+    // Hooks see where the revision came from, as on CodeDeploy, though the bytes came from the coordinator.
+    const env = await readFile(path.join(fleet.dir, 'agents', 'agent-1', 'dest', 'srv', 'convoy-cd-test', 'ok', 'bundle.env'), 'utf8');
+    expect(env.trim()).toBe(`bundles app/ok.zip ${okEtag}`);
     expect(info?.deploymentOverview).toEqual({ Pending: 0, InProgress: 0, Succeeded: 3, Failed: 0, Skipped: 0, Ready: 0 });
     expect(info?.createTime).toBeInstanceOf(Date);
     expect(info?.completeTime).toBeInstanceOf(Date);

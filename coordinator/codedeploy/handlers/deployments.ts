@@ -4,7 +4,7 @@
 // Deployments go through the daemon's create() (the same path as `convoy deploy create`), with the group's
 // targets resolved here to explicit peer ids.
 import { fail, CodeDeployError } from '../errors.ts';
-import type { ApiContext } from '../context.ts';
+import { LOCAL_BUCKET, type ApiContext } from '../context.ts';
 import { paginate } from '../pagination.ts';
 import { deploymentId, name, oneOf, optBool, optName, optObject, optString, timestamp, type Input, DEPLOYMENT_ID_RE } from '../validate.ts';
 import { put } from '../../model/model-store.ts';
@@ -110,6 +110,7 @@ async function launch(ctx: ApiContext, group: DeploymentGroupRecord, base: Recor
       ...(rollbackEvents(base).length > 0 ? { autoRollbackEvents: rollbackEvents(base) } : {}),
       ...(base.description !== undefined ? { description: base.description } : {}),
       ...(extra.rollbackOf !== undefined ? { rollbackOf: extra.rollbackOf } : {}),
+      ...s3LocationOf(base.revision),
     });
   } catch (err) {
     if (err instanceof RequestError) throw new CodeDeployError('InvalidInputException', err.message);
@@ -118,6 +119,13 @@ async function launch(ctx: ApiContext, group: DeploymentGroupRecord, base: Recor
   const record: ApiDeploymentRecord = { ...base, deploymentId: intent.deploymentId, createTime: intent.createdAt };
   await ctx.model.mutate(['deployments'], (d) => { put(d.deployments, intent.deploymentId, record); });
   return intent.deploymentId;
+}
+
+/** BUNDLE_* for the hooks: the S3 object the revision came from (not for the coordinator's own store). */
+function s3LocationOf(revision: RecordBase['revision']): { s3Location?: { bucket: string; key: string; version?: string; etag?: string } } {
+  const loc = (revision as { s3Location?: { bucket?: string; key?: string; version?: string; eTag?: string } }).s3Location;
+  if (loc?.bucket === undefined || loc.key === undefined || loc.bucket === LOCAL_BUCKET) return {};
+  return { s3Location: { bucket: loc.bucket, key: loc.key, ...(loc.version ? { version: loc.version } : {}), ...(loc.eTag ? { etag: loc.eTag } : {}) } };
 }
 
 /** The events the daemon acts on (DEPLOYMENT_STOP_ON_ALARM needs alarm polling, which Server deployments lack). */
