@@ -1,8 +1,7 @@
 // The agent's configuration file (YAML), validated with messages that name the key.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { readYamlConfig, validateConfig } from './yaml-config.ts';
 
 export const AgentConfigSchema = z.object({
   /** Where the agent keeps its identity key, journal, revisions and logs. */
@@ -48,30 +47,13 @@ export class ConfigError extends Error {
 }
 
 export function parseAgentConfig(value: unknown, source: string, baseDir: string): AgentConfig {
-  const result = AgentConfigSchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const key = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    throw new ConfigError(`${source}: key "${key}" ${issue?.message ?? 'is invalid'}`);
-  }
-  const config = result.data;
+  const config = validateConfig(value, source, AgentConfigSchema, (m) => new ConfigError(m));
   const rootDir = path.resolve(baseDir, config.rootDir);
   const destinationRoot = config.destinationRoot === undefined ? undefined : path.resolve(rootDir, config.destinationRoot);
   return { ...config, rootDir, destinationRoot };
 }
 
 export async function loadAgentConfig(file: string): Promise<AgentConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`Cannot read agent config "${file}": ${(err as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
-  }
+  const value = await readYamlConfig(file, 'agent config', z.unknown(), (m) => new ConfigError(m));
   return parseAgentConfig(value, file, path.dirname(path.resolve(file)));
 }

@@ -1,9 +1,8 @@
 // The coordinator's configuration (coordinator.yaml). Every coordinator command takes `--config FILE`
 // or the CONVOY_CONFIG environment variable.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { readYamlConfig } from '../../agent/config/yaml-config.ts';
 import { AwsSectionSchema } from '../platforms/aws-schema.ts';
 
 export const CoordinatorConfigSchema = z.object({
@@ -69,24 +68,7 @@ export function resolveConfigPath(flag: string | undefined): string {
 }
 
 export async function loadCoordinatorConfig(file: string): Promise<CoordinatorConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new CoordinatorConfigError(`Cannot read coordinator config "${file}": ${(err as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (err) {
-    throw new CoordinatorConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
-  }
-  const result = CoordinatorConfigSchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const key = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    throw new CoordinatorConfigError(`${file}: key "${key}" ${issue?.message ?? 'is invalid'}`);
-  }
+  const config = await readYamlConfig(file, 'coordinator config', CoordinatorConfigSchema, (m) => new CoordinatorConfigError(m));
   const base = path.dirname(path.resolve(file));
-  return { ...result.data, dataDir: path.resolve(base, result.data.dataDir), keyFile: path.resolve(base, result.data.keyFile) };
+  return { ...config, dataDir: path.resolve(base, config.dataDir), keyFile: path.resolve(base, config.keyFile) };
 }
