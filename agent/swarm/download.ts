@@ -122,7 +122,10 @@ export class SwarmDownload {
   run(): Promise<DownloadStats> {
     const { origin } = this.init;
     origin?.start({
-      available: (ok) => this.input((now) => this.sched.originAvailable(now, ok)),
+      available: (ok) => {
+        if (!ok) this.forgetSource(ORIGIN_ID);
+        this.input((now) => this.sched.originAvailable(now, ok));
+      },
       piece: (index, offset, bytes) => this.onPiece(ORIGIN_ID, index, offset, bytes),
       failed: (index, reason) => {
         this.init.log('debug', { index, reason }, 'origin request failed');
@@ -208,6 +211,11 @@ export class SwarmDownload {
     const key = `${source}\n${index}`;
     const store = this.init.entry.store;
     let a = this.assembling.get(key);
+    // A transfer that restarts from byte 0 (the source re-sent the chunk after a reconnect) replaces the old one.
+    if (a !== undefined && offset === 0 && a.filled > 0) {
+      this.assembling.delete(key);
+      a = undefined;
+    }
     if (a === undefined) {
       // Only chunks we asked this source for, from their first byte (a cancelled chunk's tail is ignored).
       if (offset !== 0 || this.requested.get(source)?.has(index) !== true || index >= store.manifest.chunks.length) return;
