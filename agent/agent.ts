@@ -26,7 +26,6 @@ import { stepFor } from './lifecycle/steps.ts';
 import { createReporter, type Reporter } from './reporting/reporter.ts';
 import { startHeartbeats, type HeartbeatControl } from './reporting/heartbeat.ts';
 import { serveStatus } from './reporting/status-server.ts';
-import { seedFetchSource } from './fetch/seed-fetch.ts';
 import { serveBundles } from './fetch/seed-server.ts';
 import type { FetchProgress } from './fetch/revision-source.ts';
 import { AgentSwarm } from './swarm/swarm.ts';

@@ -35,7 +35,8 @@ export class ApiClient {
       return await fetch(this.baseUrl + path, {
         method,
         ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-        signal: AbortSignal.timeout(30_000),
+        // Creating a deployment waits until a host holds the revision (replicationTimeoutMs).
+        signal: AbortSignal.timeout(method === 'POST' ? 300_000 : 30_000),
       });
     } catch (err) {
       throw new CliError(`Cannot reach the coordinator at ${this.baseUrl} (${(err as Error).cause ?? (err as Error).message}); start it with: convoy serve --config FILE`, EXIT.unreachable);

@@ -198,7 +198,12 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       await publishIntent(stored.intentEnvelope);
       log.info({ deploymentId: intent.deploymentId, targets: intent.targets.length, config: intent.config.name }, 'intent published');
       const addrsOf = (peer: string): readonly string[] => store.fleetEntries().find((f) => f.heartbeat.host === peer)?.heartbeat.addrs ?? [];
-      const holders = await waitReplicated(node, intent, addrsOf, config.replicationTimeoutMs);
+      const hopeless = async (): Promise<boolean> => {
+        const view = await daemon.view(intent.deploymentId);
+        return view === undefined || view.status === 'Failed' || view.status === 'Stopped'
+          || view.hosts.every((h) => h.events.some((e) => e.event === 'DownloadBundle' && e.status === 'Failed'));
+      };
+      const holders = await waitReplicated(node, intent, addrsOf, config.replicationTimeoutMs, hopeless);
       if (holders.length === 0) log.warn({ deploymentId: intent.deploymentId }, 'no target holds the revision yet: the fleet still needs this coordinator to seed it');
       else log.info({ deploymentId: intent.deploymentId, holders: holders.length }, 'revision replicated on the fleet');
       return intent;

@@ -27,9 +27,11 @@ export async function waitReplicated(
   intent: DeploymentIntent,
   addrsOf: (peerId: string) => readonly string[],
   timeoutMs: number,
+  /** True once waiting is pointless: every host already failed its download, or the deployment ended. */
+  hopeless: () => Promise<boolean>,
 ): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !(await hopeless())) {
     const holders: string[] = [];
     await Promise.all(intent.targets.map(async (peerId) => {
       if (await holdsRevision(node, { peerId, addrs: addrsOf(peerId) }, intent.revision.sha256)) holders.push(peerId);
