@@ -28,9 +28,16 @@ export interface RolloutComponents {
   readonly random: () => number;
 }
 
+/** Messages that race ahead of their intent are held this long, this many per deployment, then dropped. */
+const EARLY_TTL_MS = 30_000;
+const EARLY_MAX_PER_DEPLOYMENT = 256;
+const EARLY_MAX_DEPLOYMENTS = 16;
+
 export class RolloutManager {
   private readonly drivers = new Map<string, SlotDriver>();
   private readonly running = new Map<string, AbortController>();
+  /** Slot messages for deployments whose intent has not arrived yet (gossip reaches hosts at different times). */
+  private readonly early = new Map<string, { at: number; messages: { from: string; msg: SlotMessage }[] }>();
 
   constructor(private readonly c: RolloutComponents) {}
 
@@ -58,9 +65,26 @@ export class RolloutManager {
 
   private inbox(from: string, msg: SlotMessage): void {
     const driver = this.drivers.get(msg.deployment);
-    // A message can race ahead of the intent's gossip; the sender retries, so dropping it is safe.
-    if (driver === undefined || !driver.node.targets.includes(from)) return;
-    void driver.deliver(from, msg);
+    if (driver === undefined) {
+      this.holdEarly(from, msg);
+      return;
+    }
+    if (driver.node.targets.includes(from)) void driver.deliver(from, msg);
+  }
+
+  /**
+   * A prepare can arrive before this host has the intent. Dropping it is safe (the sender retries) but
+   * costs a retry timeout per hop, so hold a bounded number for a short while and replay them on admit.
+   */
+  private holdEarly(from: string, msg: SlotMessage): void {
+    const now = Date.now();
+    for (const [id, held] of this.early) if (now - held.at > EARLY_TTL_MS) this.early.delete(id);
+    let held = this.early.get(msg.deployment);
+    if (held === undefined) {
+      if (this.early.size >= EARLY_MAX_DEPLOYMENTS) return;
+      this.early.set(msg.deployment, (held = { at: now, messages: [] }));
+    }
+    if (held.messages.length < EARLY_MAX_PER_DEPLOYMENT) held.messages.push({ from, msg });
   }
 
   private async open(record: DeploymentRecord): Promise<void> {
@@ -89,6 +113,9 @@ export class RolloutManager {
     // burns the slot on its own when it recovers a 'holding' state.
     if (record.finishedAt === undefined && record.events.length > 0) this.launch(record, driver);
     await driver.start();
+    const held = this.early.get(id);
+    this.early.delete(id);
+    for (const { from, msg } of held?.messages ?? []) if (driver.node.targets.includes(from)) void driver.deliver(from, msg);
   }
 
   private onEvent(record: DeploymentRecord, event: SlotEvent): void {

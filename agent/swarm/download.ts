@@ -63,6 +63,9 @@ interface KnownPeer {
   failures: number;
 }
 
+/** Up to this size every host may go to the origin at once: waiting for peers would cost more than the bytes. */
+const SMALL_BUNDLE_BYTES = 8 * 1024 * 1024;
+
 export class SwarmDownload {
   private readonly sched: ChunkScheduler;
   private readonly now: () => number;
@@ -109,6 +112,8 @@ export class SwarmDownload {
       verified,
       origin: init.origin === undefined ? false : {
         id: ORIGIN_ID, available: init.origin.kind === 's3', rank: init.rank, hosts: init.hosts,
+        // A small revision costs the origin little even N times over: no discovery wait, no stagger.
+        ...(manifest.bundleSize <= SMALL_BUNDLE_BYTES ? { discoveryMs: 0, graceMs: 0 } : {}),
       },
       maxInFlightTotal: Math.min(inFlight, DEFAULT_MAX_IN_FLIGHT_TOTAL),
       requestTimeoutMs: timeout,
