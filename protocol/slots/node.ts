@@ -250,6 +250,19 @@ export class SlotNode implements ProposerHost {
     this.advanceSelf();
   }
 
+  yieldsTo(slot: number, entry: number): boolean {
+    const self = this.durable.self;
+    // A claim carried over a restart may have sent Accepts before the crash: it must run to the end.
+    if (self.phase !== 'claiming' || self.stale || self.slot !== slot || self.entry !== entry || this.durable.stopped) return false;
+    // The host first in claim order among the pending ones keeps trying; the others step back and re-plan
+    // with their rank delay. The proposer asks only before it sent any Accept, so no grant for us can be
+    // chosen after we step back.
+    const first = this.order.find((h) => this.view.progress(h) === 'pending');
+    if (first === this.nodeId) return false;
+    this.setSelf({ phase: 'idle' });
+    return true;
+  }
+
   // ---- internals -----------------------------------------------------------------------------
 
   private receive(now: number, from: string, msg: SlotMessage): void {

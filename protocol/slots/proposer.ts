@@ -17,6 +17,11 @@ export interface ProposerHost {
   /** A fresh round above every round used or seen; recorded durably before any Prepare leaves. */
   nextRound(seen: number): number;
   learnChosen(now: number, slot: number, entry: number, value: SlotValue, broadcast: boolean): void;
+  /**
+   * A competing proposer is active on (slot, entry). True = give the proposal up (always safe in Paxos):
+   * hosts further back in the claim order yield to the one ahead instead of duelling it.
+   */
+  yieldsTo(slot: number, entry: number): boolean;
 }
 
 interface Active {
@@ -30,6 +35,8 @@ interface Active {
   value: SlotValue | null;
   attempt: number;
   seenRound: number;
+  /** Whether any Accept carrying a value left for this entry: only before that may we give up cleanly. */
+  acceptSent: boolean;
 }
 
 type Reply = Extract<SlotMessage, { type: 'promise' | 'accepted' | 'nack' }>;
@@ -53,7 +60,7 @@ export class Proposer {
     assert(this.active === null, 'one proposal at a time');
     assert(this.host.view.log[slot]!.length === entry, 'propose only the next entry of a slot');
     const ballot: Ballot = { round: 0, nodeId: this.host.nodeId };
-    this.active = { slot, entry, want, ballot, phase: 'prepare', promises: new Map(), accepts: new Set(), value: null, attempt: 0, seenRound: 0 };
+    this.active = { slot, entry, want, ballot, phase: 'prepare', promises: new Map(), accepts: new Set(), value: null, attempt: 0, seenRound: 0, acceptSent: false };
     this.prepare(now);
   }
 
@@ -113,6 +120,7 @@ export class Proposer {
     }
     a.value = best === null ? a.want : best.value;
     a.phase = 'accept';
+    a.acceptSent = true;
     for (const peer of this.host.committee) {
       this.host.send(peer, {
         type: 'accept',
@@ -134,6 +142,13 @@ export class Proposer {
 
   private onNack(now: number, a: Active, promised: Ballot): void {
     if (a.phase === 'backoff') return;
+    // Giving up is safe only while no acceptor can hold our value: otherwise another proposer could
+    // still get a grant for us chosen after we stopped waiting for it.
+    if (!a.acceptSent && this.host.yieldsTo(a.slot, a.entry)) {
+      this.active = null;
+      this.host.timers.stop(Timer.Proposal);
+      return;
+    }
     a.seenRound = Math.max(a.seenRound, promised.round);
     a.phase = 'backoff';
     const t = this.host.timing;
