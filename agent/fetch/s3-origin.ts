@@ -2,8 +2,6 @@
 // revision location). The ETag, when the intent names one, is enforced with If-Match on every request, so a
 // replaced object is refused by S3 itself (412) rather than mixed into the bundle. Bodies stream into the
 // swarm driver piece by piece; the driver hashes each chunk against the manifest.
-import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Manifest } from '../../protocol/chunks/manifest.ts';
@@ -12,6 +10,7 @@ import type { RevisionRef } from '../../protocol/messages/intent.ts';
 import type { TokenBucket } from '../swarm/flow.ts';
 import type { OriginCallbacks, OriginLink } from '../swarm/origin.ts';
 import { RevisionFetchError, type FetchProgress } from './revision-source.ts';
+import { writeVerifiedBundle } from './verified-bundle.ts';
 
 export interface S3Settings {
   readonly endpoint?: string | undefined;
@@ -121,32 +120,15 @@ export class S3Origin implements OriginLink {
 
 /** Whole-object fetch for S3 intents that carry no manifest: streamed to a temp file, hashed, then renamed. */
 export async function fetchS3Object(client: S3Client, revision: RevisionRef, destFile: string, onProgress: (p: FetchProgress) => void, signal: AbortSignal): Promise<void> {
-  if (revision.source.kind !== 's3') throw new RevisionFetchError('not an S3 revision');
-  const partial = `${destFile}.partial`;
-  const file = await open(partial, 'w');
-  const hash = createHash('sha256');
-  let bytes = 0;
-  try {
-    const out = await client.send(new GetObjectCommand(objectParams(revision.source)), { abortSignal: signal }).catch((err: unknown) => {
-      if (isEtagMismatch(err)) throw new RevisionFetchError(`the S3 object's ETag is not the ${revision.source.kind === 's3' ? revision.source.etag : ''} the signed intent names`);
+  const source = revision.source;
+  if (source.kind !== 's3') throw new RevisionFetchError('not an S3 revision');
+  await writeVerifiedBundle(revision, destFile, 'S3', async (write) => {
+    const out = await client.send(new GetObjectCommand(objectParams(source)), { abortSignal: signal }).catch((err: unknown) => {
+      if (isEtagMismatch(err)) throw new RevisionFetchError(`the S3 object's ETag is not the ${source.etag ?? ''} the signed intent names`);
       throw err;
     });
     for await (const part of out.Body as Readable) {
-      const buf = part as Buffer;
-      bytes += buf.byteLength;
-      if (bytes > revision.size) throw new RevisionFetchError(`S3 object is larger than the ${revision.size} bytes the intent names`);
-      hash.update(buf);
-      await file.write(buf);
-      onProgress({ bytes, total: revision.size, peers: 0 });
+      onProgress({ bytes: await write(part as Buffer), total: revision.size, peers: 0 });
     }
-    const digest = hash.digest('hex');
-    if (bytes !== revision.size || digest !== revision.sha256) throw new RevisionFetchError(`content hash mismatch: got ${digest} (${bytes} bytes), the signed intent says ${revision.sha256}`);
-    await file.sync();
-  } catch (err) {
-    await file.close();
-    await rm(partial, { force: true });
-    throw err;
-  }
-  await file.close();
-  await rename(partial, destFile);
+  });
 }

@@ -1,13 +1,12 @@
 // Whole-bundle fetch from seed peers over PROTOCOL_FETCH. The first frame of a response is a JSON header
 // ({ ok, size } or { ok: false, error }); the rest are raw data frames. The bundle is hashed as it streams
 // to a temp file and renamed into place only when the SHA-256 and size match the signed intent.
-import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
 import { PROTOCOL_FETCH } from '../../protocol/topics.ts';
 import type { RevisionRef } from '../../protocol/messages/intent.ts';
 import { decodeJsonFrame, requestFrames } from '../network/frames.ts';
 import type { FleetNode } from '../network/node.ts';
 import { RevisionFetchError, type FetchProgress, type RevisionSource } from './revision-source.ts';
+import { writeVerifiedBundle } from './verified-bundle.ts';
 
 export interface FetchRequest {
   readonly sha256: string;
@@ -72,12 +71,8 @@ async function fetchFromPeer(
   onProgress: (p: FetchProgress) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const partial = `${destFile}.partial`;
-  const file = await open(partial, 'w');
-  const hash = createHash('sha256');
-  let bytes = 0;
-  let header: FetchHeader | undefined;
-  try {
+  await writeVerifiedBundle(revision, destFile, 'seed', async (write) => {
+    let header: FetchHeader | undefined;
     for await (const frame of requestFrames(node, { peerId: seed.peerId, addrs: seed.addrs ?? [] }, PROTOCOL_FETCH, { sha256: revision.sha256 } satisfies FetchRequest, signal)) {
       if (header === undefined) {
         header = decodeJsonFrame(frame) as FetchHeader;
@@ -85,22 +80,8 @@ async function fetchFromPeer(
         if (header.size !== revision.size) throw new RevisionFetchError(`seed offers ${header.size} bytes, the intent says ${revision.size}`);
         continue;
       }
-      bytes += frame.length;
-      if (bytes > revision.size) throw new RevisionFetchError(`seed sent more than the ${revision.size} bytes the intent names`);
-      hash.update(frame);
-      await file.write(frame);
-      onProgress({ bytes, total: revision.size, peers: 1 });
+      onProgress({ bytes: await write(frame), total: revision.size, peers: 1 });
     }
     if (header === undefined) throw new RevisionFetchError('seed closed the stream without a header');
-    if (bytes !== revision.size) throw new RevisionFetchError(`seed sent ${bytes} of ${revision.size} bytes`);
-    const digest = hash.digest('hex');
-    if (digest !== revision.sha256) throw new RevisionFetchError(`content hash mismatch: got ${digest}, the signed intent says ${revision.sha256}`);
-    await file.sync();
-  } catch (err) {
-    await file.close();
-    await rm(partial, { force: true });
-    throw err;
-  }
-  await file.close();
-  await rename(partial, destFile);
+  });
 }

@@ -22,15 +22,7 @@ export function encodeMessage(msg: SlotMessage): Uint8Array {
 
 export function decodeMessage(bytes: Uint8Array): Decoded<SlotMessage> {
   if (bytes.byteLength > LIMITS.messageBytesMax) return { ok: false, reason: 'message too large' };
-  return guard(() => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(decoder.decode(bytes));
-    } catch {
-      throw new Invalid('not UTF-8 JSON');
-    }
-    return parseMessage(raw);
-  });
+  return guard(() => parseMessage(parseJson(bytes)));
 }
 
 /** Validates an already-parsed object (e.g. from a gossip envelope). */
@@ -67,20 +59,20 @@ export function parseMessage(raw: unknown): SlotMessage {
   }
 }
 
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new Invalid('not UTF-8 JSON');
+  }
+}
+
 export function encodeDurable(state: DurableState): Uint8Array {
   return encoder.encode(JSON.stringify(state));
 }
 
 export function decodeDurable(bytes: Uint8Array): Decoded<DurableState> {
-  return guard(() => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(decoder.decode(bytes));
-    } catch {
-      throw new Invalid('not UTF-8 JSON');
-    }
-    return parseDurable(raw);
-  });
+  return guard(() => parseDurable(parseJson(bytes)));
 }
 
 export function parseDurable(raw: unknown): DurableState {

@@ -1,12 +1,9 @@
 // The ECS compute-platform plugin: `ecsPlugin.create(init)(components)`.
 
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { createEngine, type EngineInit } from '../engine.ts';
-import type { HookGateway } from '../hooks.ts';
-import { PLUGIN_API_VERSION, type Clock, type ComputePlatformPlugin, type PluginDeploymentStore, type PluginLogger } from '../types.ts';
+import { createEngine, type EngineComponents, type EngineInit } from '../engine.ts';
+import { PLUGIN_API_VERSION, type ComputePlatformPlugin } from '../types.ts';
 import { ecsDriver } from './driver.ts';
 
 export interface EcsPluginInit extends EngineInit {
@@ -14,16 +11,9 @@ export interface EcsPluginInit extends EngineInit {
   readonly pollIntervalMs?: number;
 }
 
-export interface EcsPluginComponents {
+export interface EcsPluginComponents extends EngineComponents {
   readonly ecs: ECSClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
-  /** Invokes hook functions. */
-  readonly lambda: LambdaClient;
-  readonly cloudwatch: CloudWatchClient;
-  readonly store: PluginDeploymentStore;
-  readonly clock: Clock;
-  readonly logger: PluginLogger;
-  readonly hooks: HookGateway;
 }
 
 export const DEFAULT_ECS_POLL_INTERVAL_MS = 15_000;

@@ -1,22 +1,13 @@
 // The Lambda compute-platform plugin: `lambdaPlugin.create(init)(components)`.
 
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { createEngine, type EngineInit } from '../engine.ts';
-import type { HookGateway } from '../hooks.ts';
-import { PLUGIN_API_VERSION, type Clock, type ComputePlatformPlugin, type PluginDeploymentStore, type PluginLogger } from '../types.ts';
+import { createEngine, type EngineComponents, type EngineInit } from '../engine.ts';
+import { PLUGIN_API_VERSION, type ComputePlatformPlugin } from '../types.ts';
 import { lambdaDriver } from './driver.ts';
 
 export type LambdaPluginInit = EngineInit;
 
-export interface LambdaPluginComponents {
-  readonly lambda: LambdaClient;
-  readonly cloudwatch: CloudWatchClient;
-  readonly store: PluginDeploymentStore;
-  readonly clock: Clock;
-  readonly logger: PluginLogger;
-  readonly hooks: HookGateway;
-}
+/** Lambda needs nothing beyond what every platform gets (hooks are Lambda functions too). */
+export type LambdaPluginComponents = EngineComponents;
 
 export const lambdaPlugin: ComputePlatformPlugin<LambdaPluginInit, LambdaPluginComponents> = {
   meta: { name: 'lambda', apiVersion: PLUGIN_API_VERSION, computePlatform: 'Lambda' },
