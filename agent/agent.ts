@@ -118,11 +118,18 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   };
 
   // Hosts find each other's addresses in heartbeats, so they can talk directly without the coordinator.
+  // Verified once here for both users; the peer store is written only when a host's addresses change.
+  const knownAddrs = new Map<string, string>();
   const onHeartbeat = (data: Uint8Array): void => {
     try {
       const opened = openEnvelope(data, 'heartbeat');
       const hb = decodeHeartbeat(opened.payload);
       if (opened.signer !== hb.host || hb.host === signer.id) return;
+      swarm.noteHeartbeat(hb);
+      const key = hb.addrs.join(' ');
+      if (knownAddrs.get(hb.host) === key) return;
+      if (knownAddrs.size >= 10_000) knownAddrs.clear();
+      knownAddrs.set(hb.host, key);
       void node.peerStore.merge(peerIdFromString(hb.host), { multiaddrs: hb.addrs.map((a) => multiaddr(a)) }).catch(() => undefined);
     } catch (err) {
       log.debug({ reason: (err as Error).message }, 'heartbeat ignored');
@@ -160,6 +167,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       await queue;
       await swarm.stop();
       await node.stop();
+      await journal.close();
     },
   };
 }

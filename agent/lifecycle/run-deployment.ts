@@ -1,15 +1,15 @@
-// Runs one accepted deployment on this host: the in-place lifecycle in CodeDeploy's order, journaling
-// each event before and after it runs and reporting every outcome. An event found "started" in the journal
-// after a restart was interrupted: it is reported failed (code FailedAfterRestart), as the CodeDeploy agent
-// does, because re-running half-finished hooks is not safe in general.
+// Runs one accepted deployment on this host: the in-place lifecycle in CodeDeploy's order. Every event
+// that runs is journaled "started" (with its signed InProgress report) before it runs, and "done" (with
+// its outcome report) no later than the next event's start. An event found "started" in the journal
+// after a restart was interrupted: it is reported failed (code FailedAfterRestart), as the CodeDeploy
+// agent does, because re-running half-finished hooks is not safe in general.
 import { mkdir } from 'node:fs/promises';
 import { IN_PLACE_EVENTS, LAST_SUCCESSFUL_EVENTS } from '../../protocol/lifecycle.ts';
-import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
 import type { DeploymentRecord, Journal } from '../state/journal.ts';
 import type { AgentLayout } from './layout.ts';
 import { failed, type EventResult } from './outcome.ts';
-import type { EventStep, StepContext } from './steps.ts';
-import type { Reporter } from '../reporting/reporter.ts';
+import type { EventStep, PreparedStep, StepContext } from './steps.ts';
+import type { PendingReport, RecordChange, ReportFields, Reporter } from '../reporting/reporter.ts';
 import type { Logger } from 'pino';
 
 export interface DeploymentRunnerComponents {
@@ -27,54 +27,98 @@ export async function runDeployment(record: DeploymentRecord, c: DeploymentRunne
   const log = c.logger.child({ deploymentId: intent.deploymentId });
   const paths = c.layout.deployment(intent);
   await mkdir(paths.root, { recursive: true });
-  if (record.status === 'Pending') await c.journal.update(intent.deploymentId, (r) => { r.status = 'InProgress'; });
+  const ctx: StepContext = { ...c.stepContext, intent, paths, signal };
+  // Outcomes not yet journaled ride along with the next write, so the hand-over path costs one fsync
+  // per event that runs. A skipped event runs nothing: if a crash loses it, it is decided again. A
+  // finished event whose "done" a crash loses is found "started" and reported FailedAfterRestart.
+  const pending = new PendingWrite(c.reporter, intent.deploymentId);
 
   for (const event of IN_PLACE_EVENTS) {
     const progress = record.events.find((e) => e.event === event);
     if (progress?.state === 'done') continue;
+    const isLast = event === IN_PLACE_EVENTS[IN_PLACE_EVENTS.length - 1];
     if (progress?.state === 'started') {
       const now = c.now();
-      await finish(c, intent, failed(event, now, now, 'Failed: Failing in-progress lifecycle event after an agent restart.', 'FailedAfterRestart'), 'Failed');
+      await finish(c, pending, failed(event, now, now, 'Failed: Failing in-progress lifecycle event after an agent restart.', 'FailedAfterRestart'), 'Failed');
       log.warn({ event }, 'event was interrupted by a restart; reported failed');
       return;
     }
-    await c.journal.update(intent.deploymentId, (r) => { r.events.push({ event, state: 'started' }); });
-    await c.reporter.publish(intent.deploymentId, { event, status: 'InProgress', errorCode: 'Success', scriptName: '', message: '', logTail: '', startedAt: c.now() }, 'InProgress');
-    const result = await runStep(c, event, { ...c.stepContext, intent, paths, signal });
+    const prepared = await prepare(c, event, ctx);
+    let result: EventResult;
+    if ('skip' in prepared) {
+      result = prepared.skip;
+    } else {
+      const started: ReportFields = { event, status: 'InProgress', errorCode: 'Success', scriptName: '', message: '', logTail: '', startedAt: c.now() };
+      await pending.flush({ fields: started, hostStatus: 'InProgress' }, (r) => {
+        if (r.status === 'Pending') r.status = 'InProgress';
+        r.events.push({ event, state: 'started' });
+      });
+      result = await runPrepared(c, event, prepared.run);
+    }
     log.info({ event, status: result.status, errorCode: result.errorCode }, 'lifecycle event finished');
     const tolerated = result.status === 'Failed' && intent.ignoreApplicationStopFailures && LAST_SUCCESSFUL_EVENTS.has(event);
     if (result.status === 'Failed' && !tolerated) {
-      await finish(c, intent, result, 'Failed');
+      await finish(c, pending, result, 'Failed');
       return;
     }
-    const isLast = event === IN_PLACE_EVENTS[IN_PLACE_EVENTS.length - 1];
     if (isLast) {
-      await finish(c, intent, result, 'Succeeded');
+      await finish(c, pending, result, 'Succeeded');
       return;
     }
-    await c.journal.update(intent.deploymentId, (r) => { markDone(r, result); });
-    await c.reporter.publish(intent.deploymentId, result, 'InProgress');
+    pending.add({ fields: result, hostStatus: 'InProgress' }, (r) => markDone(r, result));
   }
 }
 
-async function runStep(c: DeploymentRunnerComponents, event: string, ctx: StepContext): Promise<EventResult> {
+/** Reports and journal changes waiting for the next durable write. */
+class PendingWrite {
+  private reports: PendingReport[] = [];
+  private changes: RecordChange[] = [];
+
+  constructor(private readonly reporter: Reporter, private readonly deploymentId: string) {}
+
+  add(report: PendingReport, change: RecordChange): void {
+    this.reports.push(report);
+    this.changes.push(change);
+  }
+
+  /** Writes everything pending plus `report` and `change`, in order, in one journal write. */
+  async flush(report: PendingReport, change: RecordChange): Promise<void> {
+    const reports = [...this.reports, report];
+    const changes = [...this.changes, change];
+    this.reports = [];
+    this.changes = [];
+    await this.reporter.publishAll(this.deploymentId, reports, (r, state) => { for (const f of changes) f(r, state); });
+  }
+}
+
+/** Decides what an event does; a step that throws while deciding becomes a failed run (reported, never a crash). */
+async function prepare(c: DeploymentRunnerComponents, event: string, ctx: StepContext): Promise<PreparedStep> {
   const startedAt = c.now();
   try {
     return await c.steps(event)(ctx);
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    return { run: async () => failed(event, startedAt, c.now(), message) };
+  }
+}
+
+async function runPrepared(c: DeploymentRunnerComponents, event: string, run: () => Promise<EventResult>): Promise<EventResult> {
+  const startedAt = c.now();
+  try {
+    return await run();
   } catch (err) {
     // A step that throws is a bug or an environment failure (disk full, ...): report it, never crash.
     return failed(event, startedAt, c.now(), (err as Error).message ?? String(err));
   }
 }
 
-async function finish(c: DeploymentRunnerComponents, intent: DeploymentIntent, result: EventResult, hostStatus: 'Succeeded' | 'Failed'): Promise<void> {
-  await c.journal.update(intent.deploymentId, (r, state) => {
+async function finish(c: DeploymentRunnerComponents, pending: PendingWrite, result: EventResult, hostStatus: 'Succeeded' | 'Failed'): Promise<void> {
+  await pending.flush({ fields: result, hostStatus }, (r, state) => {
     markDone(r, result);
     r.status = hostStatus;
     r.finishedAt = c.now();
-    state.lastDeployment = { deploymentId: intent.deploymentId, status: hostStatus };
+    state.lastDeployment = { deploymentId: r.intent.deploymentId, status: hostStatus };
   });
-  await c.reporter.publish(intent.deploymentId, result, hostStatus);
 }
 
 function markDone(record: DeploymentRecord, result: EventResult): void {

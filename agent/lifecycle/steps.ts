@@ -34,23 +34,30 @@ export interface StepContext {
   readonly onDownloadProgress: (deploymentId: string, progress: FetchProgress) => void;
 }
 
-export type EventStep = (ctx: StepContext) => Promise<EventResult>;
+/**
+ * What an event will do, decided before anything runs: nothing (its Skipped result is known up front, so
+ * the runner journals no "started" and sends no InProgress for it) or work to run.
+ */
+export type PreparedStep = { readonly skip: EventResult } | { readonly run: () => Promise<EventResult> };
+export type EventStep = (ctx: StepContext) => Promise<PreparedStep>;
 
 export function stepFor(event: string): EventStep {
   switch (event) {
     case 'DownloadBundle':
-      return downloadBundle;
+      return async (ctx) => ({ run: () => downloadBundle(ctx) });
     case 'Install':
-      return installStep;
+      return async (ctx) => ({ run: () => installStep(ctx) });
     case 'BlockTraffic':
     case 'AllowTraffic':
-      return async (ctx) => skipped(event, ctx.now(), 'no load balancer or traffic plugin configured for this group');
+      return async (ctx) => ({ skip: skipped(event, ctx.now(), 'no load balancer or traffic plugin configured for this group') });
     default:
-      return (ctx) => runHooks(event, ctx);
+      return (ctx) => prepareHooks(event, ctx);
   }
 }
 
-const downloadBundle: EventStep = async (ctx) => {
+type Work = (ctx: StepContext) => Promise<EventResult>;
+
+const downloadBundle: Work = async (ctx) => {
   const startedAt = ctx.now();
   const { intent, paths } = ctx;
   await rm(paths.archive, { recursive: true, force: true });
@@ -68,7 +75,7 @@ const downloadBundle: EventStep = async (ctx) => {
   return succeeded('DownloadBundle', startedAt, ctx.now(), `revision ${intent.revision.sha256.slice(0, 12)} verified and unpacked`);
 };
 
-const installStep: EventStep = async (ctx) => {
+const installStep: Work = async (ctx) => {
   const startedAt = ctx.now();
   const { intent, paths } = ctx;
   const appspec = await loadAppSpec(paths.archive, intent.appspecFileName);
@@ -93,28 +100,30 @@ const installStep: EventStep = async (ctx) => {
   return succeeded('Install', startedAt, ctx.now(), `${result.copied} files, ${result.directories} directories installed`);
 };
 
-async function runHooks(event: string, ctx: StepContext): Promise<EventResult> {
+async function prepareHooks(event: string, ctx: StepContext): Promise<PreparedStep> {
   const startedAt = ctx.now();
   const revisionDir = await selectRevisionDir(event, ctx);
-  if (revisionDir === undefined) return skipped(event, startedAt, 'no previous successful install for this deployment group');
+  if (revisionDir === undefined) return { skip: skipped(event, startedAt, 'no previous successful install for this deployment group') };
   let scripts;
   try {
     scripts = (await loadAppSpec(revisionDir, ctx.intent.appspecFileName)).hooks[event] ?? [];
   } catch (err) {
-    return failed(event, startedAt, ctx.now(), (err as Error).message);
+    const message = (err as Error).message;
+    return { run: async () => failed(event, startedAt, ctx.now(), message) };
   }
-  if (scripts.length === 0) return skipped(event, startedAt, 'no scripts for this event');
-  const outcome = await runEventScripts({
-    event,
-    scripts,
-    revisionDir,
-    cwd: revisionDir,
-    env: hookEnv(event, ctx),
-    logFile: ctx.paths.logFile,
-    runAsAllowed: ctx.runAsAllowed,
-    signal: ctx.signal,
-  });
-  return outcome;
+  if (scripts.length === 0) return { skip: skipped(event, startedAt, 'no scripts for this event') };
+  return {
+    run: () => runEventScripts({
+      event,
+      scripts,
+      revisionDir,
+      cwd: revisionDir,
+      env: hookEnv(event, ctx),
+      logFile: ctx.paths.logFile,
+      runAsAllowed: ctx.runAsAllowed,
+      signal: ctx.signal,
+    }),
+  };
 }
 
 /** §4.2: the agent prunes old deployment dirs of the group when a new download starts. */

@@ -1,16 +1,16 @@
 // Runs the quorum slot protocol for every deployment this host is a target of: one SlotDriver per
-// deployment, its durable state under <root>/state/slots/. A host starts its lifecycle only when the
+// deployment, its durable state in <root>/state/slots/<id>.dat. A host starts its lifecycle only when the
 // committee grants it a slot, reports its outcome back into the protocol, and learns the deployment's
 // final state like every other host. Hosts that never started when the rollout ends are reported
 // Skipped (failed rollout) or Stopped (stop command).
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { decodeDurable, encodeDurable, type SlotEvent, type SlotMessage, type DurableState } from '../../protocol/slots/index.ts';
 import type { HostStatus } from '../../protocol/messages/report.ts';
 import type { ControlCommand } from '../../protocol/messages/control.ts';
 import type { DeploymentRecord, Journal } from '../state/journal.ts';
-import { writeFileDurable } from '../state/durable-file.ts';
+import { DoubleBufferedFile } from '../state/double-buffered-file.ts';
 import type { Reporter } from '../reporting/reporter.ts';
 import { SlotDriver } from './slot-driver.ts';
 import type { SlotTransport } from './slot-transport.ts';
@@ -35,6 +35,7 @@ const EARLY_MAX_DEPLOYMENTS = 16;
 
 export class RolloutManager {
   private readonly drivers = new Map<string, SlotDriver>();
+  private readonly files = new Map<string, DoubleBufferedFile>();
   private readonly running = new Map<string, AbortController>();
   /** Slot messages for deployments whose intent has not arrived yet (gossip reaches hosts at different times). */
   private readonly early = new Map<string, { at: number; messages: { from: string; msg: SlotMessage }[] }>();
@@ -60,6 +61,8 @@ export class RolloutManager {
 
   close(): void {
     for (const d of this.drivers.values()) d.close();
+    this.c.transport.stop();
+    for (const f of this.files.values()) void f.close();
     for (const a of this.running.values()) a.abort(new Error('agent stopping'));
   }
 
@@ -90,8 +93,11 @@ export class RolloutManager {
   private async open(record: DeploymentRecord): Promise<void> {
     const id = record.intent.deploymentId;
     if (this.drivers.has(id)) return;
-    const file = path.join(this.c.rootDir, 'state', 'slots', `${id}.json`);
-    const durable = await loadDurable(file);
+    const dir = path.join(this.c.rootDir, 'state', 'slots');
+    await mkdir(dir, { recursive: true });
+    const opened = await DoubleBufferedFile.open(path.join(dir, `${id}.dat`), path.join(dir, `${id}.json`));
+    const durable = decodeState(opened.contents, path.join(dir, `${id}.dat`));
+    this.files.set(id, opened.file);
     const driver = new SlotDriver({
       nodeId: this.c.self,
       deployment: id,
@@ -102,7 +108,7 @@ export class RolloutManager {
       ...(durable !== undefined ? { durable } : {}),
       ...(record.status === 'Succeeded' || record.status === 'Failed' ? { completedOutcome: record.status === 'Succeeded' ? 'succeeded' as const : 'failed' as const } : {}),
     }, {
-      persist: (state) => writeFileDurable(file, encodeDurable(state)),
+      persist: (state) => opened.file.write(encodeDurable(state)),
       send: (to, msg) => this.c.transport.send(to, msg),
       broadcast: (msg) => this.c.transport.broadcast(msg),
       onEvent: (event) => this.onEvent(record, event),
@@ -157,7 +163,11 @@ export class RolloutManager {
     const abort = new AbortController();
     this.running.set(id, abort);
     this.c.runLifecycle(record, abort.signal)
-      .then((status) => driver.reportOutcome(status === 'Succeeded' ? 'succeeded' : 'failed'))
+      .then((status) => {
+        const outcome = status === 'Succeeded' ? 'succeeded' : 'failed';
+        this.c.logger.info({ deploymentId: id, outcome }, 'ending slot tenure');
+        return driver.reportOutcome(outcome);
+      })
       .catch((err: unknown) => this.c.logger.error({ err, deploymentId: id }, 'lifecycle failed to run'))
       .finally(() => this.running.delete(id));
   }
@@ -166,26 +176,19 @@ export class RolloutManager {
   private async finishWithout(record: DeploymentRecord, status: 'Failed' | 'Skipped' | 'Stopped', message: string): Promise<void> {
     if (record.finishedAt !== undefined || this.running.has(record.intent.deploymentId)) return;
     const now = Date.now();
-    await this.c.journal.update(record.intent.deploymentId, (r, state) => {
+    await this.c.reporter.publish(record.intent.deploymentId, {
+      event: 'Start', status: status === 'Failed' ? 'Failed' : 'Skipped', errorCode: status === 'Failed' ? 'FailedAfterRestart' : 'Success',
+      scriptName: '', message, logTail: '', startedAt: now, endedAt: now,
+    }, status, (r, state) => {
       r.status = status;
       r.finishedAt = now;
       state.lastDeployment = { deploymentId: r.intent.deploymentId, status };
     });
-    await this.c.reporter.publish(record.intent.deploymentId, {
-      event: 'Start', status: status === 'Failed' ? 'Failed' : 'Skipped', errorCode: status === 'Failed' ? 'FailedAfterRestart' : 'Success',
-      scriptName: '', message, logTail: '', startedAt: now, endedAt: now,
-    }, status);
   }
 }
 
-async function loadDurable(file: string): Promise<DurableState | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+function decodeState(bytes: Uint8Array | undefined, file: string): DurableState | undefined {
+  if (bytes === undefined) return undefined;
   const decoded = decodeDurable(bytes);
   if (!decoded.ok) throw new Error(`Slot state ${file} is unreadable: ${decoded.reason}`);
   return decoded.value;

@@ -9,7 +9,7 @@ export interface SlotDriverComponents {
   readonly persist: (state: DurableState) => Promise<void>;
   /** Point-to-point send; loss is fine (the protocol retries). */
   readonly send: (to: string, msg: SlotMessage) => void;
-  /** Gossip a chosen value once to everyone (the node emits one `chosen` per target). */
+  /** Gossip a chosen value once to everyone (the node emits one `chosen` per target, marked `broadcast`). */
   readonly broadcast: (msg: SlotMessage) => void;
   readonly onEvent: (event: SlotEvent) => void;
   readonly logger: Logger;
@@ -33,6 +33,7 @@ export class SlotDriver {
   }
 
   deliver(from: string, msg: SlotMessage): Promise<void> {
+    if (this.c.logger.isLevelEnabled('debug')) this.c.logger.debug({ from, ...brief(msg) }, 'slot message in');
     return this.input((now) => this.node.handleMessage(now, from, msg));
   }
 
@@ -75,15 +76,18 @@ export class SlotDriver {
 
   private async drain(): Promise<void> {
     for (let state = this.node.pollPersist(); state !== undefined; state = this.node.pollPersist()) {
+      const started = this.now();
       await this.c.persist(state);
+      if (this.c.logger.isLevelEnabled('debug')) this.c.logger.debug({ ms: Math.round(this.now() - started), self: state.self.phase }, 'slot state persisted');
     }
     const chosenSent = new Set<string>();
     for (let t = this.node.pollTransmit(); t !== undefined; t = this.node.pollTransmit()) {
-      if (t.msg.type === 'chosen') {
+      if (t.broadcast === true && t.msg.type === 'chosen') {
         const key = `${t.msg.slot}:${t.msg.entry}`;
         if (!chosenSent.has(key)) this.c.broadcast(t.msg);
         chosenSent.add(key);
       } else {
+        if (this.c.logger.isLevelEnabled('debug')) this.c.logger.debug({ to: t.to, ...brief(t.msg) }, 'slot message out');
         this.c.send(t.to, t.msg);
       }
     }
@@ -101,4 +105,10 @@ export class SlotDriver {
       void this.input((now) => this.node.handleTimeout(now));
     }, delay);
   }
+}
+
+/** The fields of a slot message worth a debug line (not the whole value). */
+function brief(msg: SlotMessage): Record<string, unknown> {
+  if (msg.type === 'query') return { type: msg.type };
+  return { type: msg.type, slot: msg.slot, entry: msg.entry, ...('ballot' in msg ? { round: msg.ballot.round } : {}) };
 }

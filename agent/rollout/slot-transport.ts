@@ -1,7 +1,8 @@
-// Carries slot-protocol messages between hosts: point-to-point messages as one length-prefixed frame
-// per libp2p stream (the stream's remote peer id, authenticated by noise, is the sender), chosen values
-// over gossip (gossipsub's signed `from` is the sender).
+// Carries slot-protocol messages between hosts: point-to-point messages as length-prefixed frames on one
+// long-lived libp2p stream per peer and direction (the stream's remote peer id, authenticated by noise, is
+// the sender), chosen values over gossip (gossipsub's signed `from` is the sender).
 import { pipe } from 'it-pipe';
+import { pushable, type Pushable } from 'it-pushable';
 import * as lp from 'it-length-prefixed';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from 'pino';
@@ -12,28 +13,36 @@ import type { FleetNode } from '../network/node.ts';
 export type SlotInbox = (from: string, msg: SlotMessage) => void;
 
 const MAX_SLOT_FRAME_BYTES = 64 * 1024;
-const SEND_TIMEOUT_MS = 5000;
-/** Streams are one message each and closed at once; the limit only bounds bursts. */
+const DIAL_TIMEOUT_MS = 5000;
+/** One outbound stream per peer; the limit only bounds reconnect churn. */
 const MAX_STREAMS = 1024;
+/** Bytes waiting for a peer's stream; beyond this the peer is not keeping up and messages drop. */
+const MAX_QUEUED_BYTES = 1024 * 1024;
 
+/** Per deployment: point-to-point messages, and chosen values published to / delivered by gossip. */
 export interface SlotTraffic {
   sent: number;
   received: number;
+  gossipSent: number;
+  gossipReceived: number;
 }
+
+const NO_TRAFFIC: SlotTraffic = { sent: 0, received: 0, gossipSent: 0, gossipReceived: 0 };
 
 export class SlotTransport {
   /** Messages per deployment, both directions: what the rollout costs each host (benchmarks, logs). */
   private readonly traffic = new Map<string, SlotTraffic>();
+  private readonly outbound = new Map<string, Pushable<Uint8Array>>();
 
   constructor(private readonly node: FleetNode, private readonly logger: Logger) {}
 
   trafficOf(deployment: string): SlotTraffic {
-    return { ...(this.traffic.get(deployment) ?? { sent: 0, received: 0 }) };
+    return { ...(this.traffic.get(deployment) ?? NO_TRAFFIC) };
   }
 
   private count(deployment: string, key: keyof SlotTraffic): void {
     let t = this.traffic.get(deployment);
-    if (t === undefined) this.traffic.set(deployment, (t = { sent: 0, received: 0 }));
+    if (t === undefined) this.traffic.set(deployment, (t = { ...NO_TRAFFIC }));
     t[key] += 1;
   }
 
@@ -41,7 +50,7 @@ export class SlotTransport {
     await this.node.handle(PROTOCOL_SLOTS, ({ stream, connection }) => {
       const from = connection.remotePeer.toString();
       void pipe(stream, (source) => lp.decode(source, { maxDataLength: MAX_SLOT_FRAME_BYTES }), async (source) => {
-        for await (const frame of source) this.accept(from, frame.subarray(), inbox);
+        for await (const frame of source) this.accept(from, frame.subarray(), inbox, 'received');
       }).then(
         // Close our side too: a half-open stream counts against the per-connection stream limits.
         () => stream.close(),
@@ -55,39 +64,69 @@ export class SlotTransport {
     this.node.services.pubsub.addEventListener('message', (evt) => {
       const msg = evt.detail;
       if (msg.topic !== TOPIC_SLOTS || msg.type !== 'signed') return;
-      this.accept(msg.from.toString(), msg.data, inbox);
+      this.accept(msg.from.toString(), msg.data, inbox, 'gossipReceived');
     });
   }
 
   send(to: string, msg: SlotMessage): void {
     this.count(msg.deployment, 'sent');
-    const bytes = encodeMessage(msg);
+    let queue = this.outbound.get(to);
+    if (queue === undefined) this.outbound.set(to, (queue = this.openOutbound(to)));
+    if (queue.readableLength >= MAX_QUEUED_BYTES) { // a byte pushable counts bytes
+      this.logger.debug({ to, type: msg.type }, 'slot message dropped: peer stream backlog full');
+      return;
+    }
+    queue.push(encodeMessage(msg));
+  }
+
+  /**
+   * One long-lived stream per peer for everything this host sends it: no stream opening and protocol
+   * negotiation per message (a round trip each) on the hand-over path. A failed stream is dropped with
+   * whatever it held (the protocol retries) and the next message opens a new one.
+   */
+  private openOutbound(to: string): Pushable<Uint8Array> {
+    const queue = pushable<Uint8Array>();
     void (async () => {
-      const signal = AbortSignal.timeout(SEND_TIMEOUT_MS);
-      const stream = await this.node.dialProtocol(peerIdFromString(to), PROTOCOL_SLOTS, { signal, maxOutboundStreams: MAX_STREAMS });
+      // The dial gets a deadline, the stream none: libp2p keeps listening to the signal a stream was
+      // opened with, so a timeout signal would cut the long-lived stream later.
+      const dial = new AbortController();
+      const timer = setTimeout(() => dial.abort(new Error(`no slot stream to ${to} within ${DIAL_TIMEOUT_MS} ms`)), DIAL_TIMEOUT_MS);
+      const stream = await this.node.dialProtocol(peerIdFromString(to), PROTOCOL_SLOTS, { signal: dial.signal, maxOutboundStreams: MAX_STREAMS })
+        .finally(() => clearTimeout(timer));
       try {
-        await pipe([bytes], (source) => lp.encode(source), stream.sink);
-        await stream.close({ signal });
+        await pipe(queue, (source) => lp.encode(source), stream.sink);
+        await stream.close();
       } catch (err) {
         stream.abort(err instanceof Error ? err : new Error(String(err)));
         throw err;
       }
-    })().catch((err: unknown) => this.logger.debug({ err: (err as Error).message, to, type: msg.type }, 'slot message not delivered'));
+    })().catch((err: unknown) => this.logger.debug({ err: (err as Error).message, to }, 'slot stream to peer failed; messages on it are lost'))
+      .finally(() => {
+        if (this.outbound.get(to) === queue) this.outbound.delete(to);
+        queue.end();
+      });
+    return queue;
+  }
+
+  /** Ends every outbound stream (agent shutdown). */
+  stop(): void {
+    for (const queue of this.outbound.values()) queue.end();
+    this.outbound.clear();
   }
 
   broadcast(msg: SlotMessage): void {
-    this.count(msg.deployment, 'sent');
+    this.count(msg.deployment, 'gossipSent');
     this.node.services.pubsub.publish(TOPIC_SLOTS, encodeMessage(msg)).catch((err: unknown) =>
       this.logger.debug({ err: (err as Error).message }, 'chosen value not gossiped'));
   }
 
-  private accept(from: string, bytes: Uint8Array, inbox: SlotInbox): void {
+  private accept(from: string, bytes: Uint8Array, inbox: SlotInbox, counter: 'received' | 'gossipReceived'): void {
     const decoded = decodeMessage(bytes);
     if (!decoded.ok) {
       this.logger.warn({ from, reason: decoded.reason }, 'slot message rejected');
       return;
     }
-    this.count(decoded.value.deployment, 'received');
+    this.count(decoded.value.deployment, counter);
     inbox(from, decoded.value);
   }
 }

@@ -1,7 +1,8 @@
 // The agent's journal: everything it must not forget across a crash or restart. Every change is written
-// durably (tmp + fsync + rename) before the agent acts on it or tells anyone about it.
+// durably (double-buffered-file.ts: in place, fdatasync) before the agent acts on it or tells anyone.
 import path from 'node:path';
-import { readJsonIfExists, writeFileDurable } from './durable-file.ts';
+import { mkdir } from 'node:fs/promises';
+import { DoubleBufferedFile } from './double-buffered-file.ts';
 import type { SignedEnvelope } from '../../protocol/signing/envelope.ts';
 import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
 import type { HostStatus } from '../../protocol/messages/report.ts';
@@ -51,13 +52,22 @@ const SEEN_MAX = 10_000;
 const RECORDS_MAX = 50;
 
 export class Journal {
-  private constructor(private readonly file: string, private state: JournalState) {}
+  private constructor(private readonly file: DoubleBufferedFile, private state: JournalState) {}
 
   static async open(rootDir: string): Promise<Journal> {
-    const file = path.join(rootDir, 'state', 'journal.json');
-    const state = (await readJsonIfExists<JournalState>(file)) ?? { version: 1, groupSequence: {}, seen: [], deployments: {}, installed: {} };
-    if (state.version !== 1) throw new Error(`Journal "${file}" has unsupported version ${String(state.version)}`);
+    const dir = path.join(rootDir, 'state');
+    await mkdir(dir, { recursive: true });
+    const name = path.join(dir, 'journal.dat');
+    const { file, contents } = await DoubleBufferedFile.open(name, path.join(dir, 'journal.json'));
+    const state = contents === undefined
+      ? { version: 1 as const, groupSequence: {}, seen: [], deployments: {}, installed: {} }
+      : JSON.parse(new TextDecoder().decode(contents)) as JournalState;
+    if (state.version !== 1) throw new Error(`Journal "${name}" has unsupported version ${String(state.version)}`);
     return new Journal(file, state);
+  }
+
+  async close(): Promise<void> {
+    await this.file.close();
   }
 
   get snapshot(): Readonly<JournalState> {
@@ -113,6 +123,6 @@ export class Journal {
   }
 
   private async flush(): Promise<void> {
-    await writeFileDurable(this.file, JSON.stringify(this.state));
+    await this.file.write(new TextEncoder().encode(JSON.stringify(this.state)));
   }
 }

@@ -4,9 +4,9 @@
 // RevisionSource DownloadBundle uses.
 import type { Logger } from 'pino';
 import path from 'node:path';
-import { TOPIC_HEARTBEATS, TOPIC_REPORTS } from '../../protocol/topics.ts';
-import { encodeEnvelope, openEnvelope, seal, type Signer } from '../../protocol/signing/envelope.ts';
-import { decodeHeartbeat } from '../../protocol/messages/heartbeat.ts';
+import { TOPIC_REPORTS } from '../../protocol/topics.ts';
+import { encodeEnvelope, seal, type Signer } from '../../protocol/signing/envelope.ts';
+import type { Heartbeat } from '../../protocol/messages/heartbeat.ts';
 import type { FleetNode } from '../network/node.ts';
 import type { FetchProgress } from '../fetch/revision-source.ts';
 import type { S3Settings } from '../fetch/s3-origin.ts';
@@ -53,10 +53,6 @@ export class AgentSwarm {
       // A host fetching the same revision from us is a peer for our own download: dial it back.
       onSession: (peer, hello) => swarm.active.get(hello.bundle)?.addPeer(peer),
     });
-    node.services.pubsub.addEventListener('message', (evt) => {
-      if (evt.detail.topic === TOPIC_HEARTBEATS) swarm.onHeartbeat(evt.detail.data);
-    });
-    node.services.pubsub.subscribe(TOPIC_HEARTBEATS);
     return swarm;
   }
 
@@ -82,15 +78,10 @@ export class AgentSwarm {
     await this.catalog.closeAll();
   }
 
-  private onHeartbeat(data: Uint8Array): void {
-    try {
-      const opened = openEnvelope(data, 'heartbeat');
-      const hb = decodeHeartbeat(opened.payload);
-      if (opened.signer !== hb.host || hb.host === this.selfId) return;
-      const usable = hb.addrs.filter((a) => !a.includes('/tcp/0/') && !a.endsWith('/tcp/0'));
-      if (usable.length > 0) this.addrs.set(hb.host, usable);
-    } catch {
-      // Not a valid heartbeat: ignore (the coordinator logs these).
-    }
+  /** A heartbeat the agent verified: remember where that host can be dialled for chunks. */
+  noteHeartbeat(hb: Heartbeat): void {
+    if (hb.host === this.selfId) return;
+    const usable = hb.addrs.filter((a) => !a.includes('/tcp/0/') && !a.endsWith('/tcp/0'));
+    if (usable.length > 0) this.addrs.set(hb.host, usable);
   }
 }

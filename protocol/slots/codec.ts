@@ -203,9 +203,15 @@ function value(x: unknown, what: string, entry?: number): SlotValue {
   if (kind !== 'grant' && kind !== 'release' && kind !== 'burn' && kind !== 'yield' && kind !== 'revoke') {
     throw new Invalid(`${what}.kind is unknown`);
   }
-  keys(o, ['kind', 'host']);
+  if (kind === 'release' && 'next' in o) {
+    keys(o, ['kind', 'host', 'next']);
+  } else {
+    keys(o, ['kind', 'host']);
+  }
   if (entry !== undefined && (kind === 'grant') !== (entry % 2 === 0)) {
     throw new Invalid(`${what}: ${kind} does not fit entry ${entry}`);
   }
-  return { kind, host: id(o['host'], `${what}.host`) };
+  const host = id(o['host'], `${what}.host`);
+  if (kind === 'release' && 'next' in o) return { kind, host, next: id(o['next'], `${what}.next`) };
+  return { kind, host };
 }

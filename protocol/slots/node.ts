@@ -22,6 +22,7 @@ import { DEFAULT_TIMING, Timer, TimerTable, type SlotTiming } from './timers.ts'
 import type { Ballot, DurableState, SelfRecord, SlotMessage, SlotRng, SlotValue } from './types.ts';
 import { LearnedView } from './view.ts';
 import { planWork, revokeSettled, type Work } from './work.ts';
+import { FAST_ROUND, fastOwner, pickNext } from './fast-path.ts';
 
 export interface SlotNodeInit {
   readonly nodeId: string;
@@ -55,6 +56,8 @@ export type SlotEvent =
 export interface Transmit {
   readonly to: string;
   readonly msg: SlotMessage;
+  /** Part of a `chosen` sent to every target: a host may carry the whole set as one gossip publish. */
+  readonly broadcast?: boolean;
 }
 
 const MAX_CHOSEN_PER_QUERY = 32;
@@ -79,9 +82,13 @@ export class SlotNode implements ProposerHost {
   private readonly loopback: SlotMessage[] = [];
   private readonly events: SlotEvent[] = [];
   private dirty = false;
+  /** Learned entries not yet on disk: the log is a cache, so it rides along with the next persist. */
+  private logDirty = false;
   private started = false;
   private finalEmitted = false;
   private planned: Work | null = null;
+  /** Current catch-up period: backs off while nothing is missing, back to syncMs on a gap. */
+  private syncIntervalMs: number;
 
   constructor(init: SlotNodeInit) {
     const config = resolveConfig(init.config);
@@ -102,6 +109,7 @@ export class SlotNode implements ProposerHost {
     this.view = new LearnedView(this.targets, this.k, this.m, this.durable.log);
     this.durable = { ...this.durable, log: this.view.log };
     this.proposer = new Proposer(this);
+    this.syncIntervalMs = this.timing.syncMs;
     if (d !== undefined && this.durable.self !== d.self) this.dirty = true;
   }
 
@@ -173,7 +181,8 @@ export class SlotNode implements ProposerHost {
     if (self.phase !== 'holding') {
       this.reject('reportOutcome', `not holding a slot (phase ${self.phase})`);
     } else {
-      const value: SlotValue = { kind: outcome === 'succeeded' ? 'release' : 'burn', host: this.nodeId };
+      const next = outcome === 'succeeded' ? pickNext(this.view, this.order, this.nodeId, self.slot) : undefined;
+      const value: SlotValue = next !== undefined ? { kind: 'release', host: this.nodeId, next } : { kind: outcome === 'succeeded' ? 'release' : 'burn', host: this.nodeId };
       this.setSelf({ phase: 'ending', slot: self.slot, entry: self.entry + 1, value });
     }
     this.afterInput(now);
@@ -205,6 +214,7 @@ export class SlotNode implements ProposerHost {
   pollPersist(): DurableState | undefined {
     if (!this.dirty) return undefined;
     this.dirty = false;
+    this.logDirty = false;
     return snapshot(this.durable);
   }
 
@@ -234,14 +244,18 @@ export class SlotNode implements ProposerHost {
     return round;
   }
   learnChosen(now: number, slot: number, entry: number, value: SlotValue, broadcast: boolean): void {
+    if (entry > this.view.log[slot]!.length) this.onGap(now);
     const added = this.view.learn(slot, entry, value);
     if (broadcast) {
+      const msg: SlotMessage = { type: 'chosen', deployment: this.deployment, slot, entry, value };
       for (const peer of this.targets) {
-        if (peer !== this.nodeId) this.send(peer, { type: 'chosen', deployment: this.deployment, slot, entry, value });
+        if (peer !== this.nodeId) this.transmits.push({ to: peer, msg, broadcast: true });
       }
+      // The host a release hands the slot to hears it point to point, not only by gossip: it claims at once.
+      if (value.kind === 'release' && value.next !== undefined && value.next !== this.nodeId) this.send(value.next, msg);
     }
     if (added.length === 0) return;
-    this.dirty = true; // the learned log is part of the durable state (a cache, but saves re-learning)
+    this.logDirty = true;
     for (const a of added) {
       this.events.push({ type: 'entry:learned', ...a });
       if (a.value.kind === 'close') this.markStopped();
@@ -298,6 +312,19 @@ export class SlotNode implements ProposerHost {
       this.events.push({ type: 'message:rejected', from, reason: 'not an acceptor for this slot' });
       return;
     }
+    if (msg.ballot.nodeId !== from) {
+      this.events.push({ type: 'message:rejected', from, reason: `ballot of ${msg.ballot.nodeId} sent by another node` });
+      return;
+    }
+    if (msg.ballot.round === FAST_ROUND) {
+      // Round 0 is phase 2 only, and only for the entry's owner; unknown owner (the previous entry not
+      // learned yet) is trusted, as senders are authenticated and follow the protocol.
+      const owner = msg.slot < this.k ? fastOwner(this.view, this.order, msg.slot, msg.entry) : undefined;
+      if (msg.type === 'prepare' || (owner !== undefined && owner !== from) || (owner === undefined && msg.entry === 0)) {
+        this.events.push({ type: 'message:rejected', from, reason: `round 0 ${msg.type} for ${msg.slot}:${msg.entry} from a node that does not own it` });
+        return;
+      }
+    }
     const base = { deployment: this.deployment, slot: msg.slot, entry: msg.entry };
     const known = this.view.known(msg.slot, msg.entry);
     if (known !== undefined) {
@@ -326,8 +353,16 @@ export class SlotNode implements ProposerHost {
     }
   }
 
+  /** Learned an entry past a hole in a log: some chosen value did not reach us; catch up soon. */
+  private onGap(now: number): void {
+    this.syncIntervalMs = this.timing.syncMs;
+    const at = this.timers.get(Timer.Sync);
+    if (this.started && (at === undefined || at > now + this.timing.syncMs)) this.timers.set(Timer.Sync, now + this.rng.int(0, this.timing.syncMs));
+  }
+
   private sendQueries(now: number): void {
-    this.timers.set(Timer.Sync, now + this.timing.syncMs);
+    this.syncIntervalMs = Math.min(this.syncIntervalMs * 2, Math.max(this.timing.syncMaxMs, this.timing.syncMs));
+    this.timers.set(Timer.Sync, now + this.syncIntervalMs + this.rng.int(0, this.timing.syncMs));
     const peers = this.targets.filter((p) => p !== this.nodeId);
     const msg: SlotMessage = { type: 'query', deployment: this.deployment, known: this.view.knownLengths() };
     for (let i = 0; i < this.timing.queryFanout && peers.length > 0; i += 1) {
@@ -337,8 +372,18 @@ export class SlotNode implements ProposerHost {
     }
   }
 
-  /** Runs loopback messages, moves the own tenure forward, plans the next proposal, emits final. */
+  /**
+   * Runs loopback messages, moves the own tenure forward, plans the next proposal, emits final; again
+   * while planning sent this node messages (its own vote on its own proposal goes in the same persist).
+   */
   private afterInput(now: number): void {
+    for (let round = 0; round === 0 || this.loopback.length > 0; round += 1) {
+      assert(round < 100, 'loopback runaway');
+      this.settle(now);
+    }
+  }
+
+  private settle(now: number): void {
     for (let guard = 0; this.loopback.length > 0; guard += 1) {
       assert(guard < 10_000, 'loopback runaway');
       this.receive(now, this.nodeId, this.loopback.shift()!);
@@ -352,6 +397,7 @@ export class SlotNode implements ProposerHost {
       this.timers.stop(Timer.Claim);
       if (!this.finalEmitted) {
         this.finalEmitted = true;
+        if (this.logDirty) this.dirty = true; // the final logs go to disk before the final event leaves
         this.events.push({ type: 'deployment:final', status });
       }
     } else if (this.started && this.timers.get(Timer.Sync) === undefined) {
@@ -385,7 +431,7 @@ export class SlotNode implements ProposerHost {
       if (this.durable.self.phase !== 'idle') return;
       this.setSelf({ phase: 'claiming', slot: work.slot, entry: work.entry, stale: false });
     }
-    this.proposer.begin(now, work.slot, work.entry, work.value);
+    this.proposer.begin(now, work.slot, work.entry, work.value, work.fast);
   }
 
   /** Moves the own tenure record forward from what has been learned. */
@@ -394,7 +440,8 @@ export class SlotNode implements ProposerHost {
     if (self.phase === 'claiming') {
       const v = this.view.known(self.slot, self.entry);
       if (v === undefined) return;
-      if (v.kind !== 'grant' || v.host !== this.nodeId) return this.setSelf({ phase: 'idle' });
+      // Lazy: a restart with the claim still on disk finds the entry chosen for someone else and idles.
+      if (v.kind !== 'grant' || v.host !== this.nodeId) return this.setSelfLazily({ phase: 'idle' });
       const tenure = self.entry >> 1;
       if (self.stale || this.durable.stopped) {
         // Claimed before a restart or a stop: never deploy under this tenure, give it back.
@@ -411,7 +458,11 @@ export class SlotNode implements ProposerHost {
       const tenure = endEntry >> 1;
       if (v.kind === 'revoke') this.events.push({ type: 'slot:revoked', slot: self.slot, tenure });
       this.events.push({ type: 'slot:ended', slot: self.slot, tenure, value: v });
-      this.setSelf(v.kind === 'yield' ? { phase: 'idle' } : { phase: 'done' });
+      const next: SelfRecord = v.kind === 'yield' ? { phase: 'idle' } : { phase: 'done' };
+      // A holder learning its tenure's end must persist before anything else (it was deploying); an
+      // ending host need not: after a restart it proposes the same end value again and learns it.
+      if (self.phase === 'ending') this.setSelfLazily(next);
+      else this.setSelf(next);
       return;
     }
     if (self.phase === 'idle' && this.view.progress(this.nodeId) === 'failed') this.setSelf({ phase: 'done' });
@@ -423,6 +474,12 @@ export class SlotNode implements ProposerHost {
 
   private setSelf(self: SelfRecord): void {
     this.mutate({ self });
+  }
+
+  /** A change a restart can recompute from what it learns again: written with the next persist. */
+  private setSelfLazily(self: SelfRecord): void {
+    this.durable = { ...this.durable, self };
+    this.logDirty = true;
   }
 
   /** Every durable change goes through here so the next drain starts with a persist. */

@@ -3,6 +3,7 @@ import { assert, compareBallots, sameBallot } from './ballot.ts';
 import { Timer, type SlotTiming, type TimerTable } from './timers.ts';
 import type { AcceptedValue, Ballot, SlotMessage, SlotRng, SlotValue } from './types.ts';
 import type { LearnedView } from './view.ts';
+import { FAST_ROUND } from './fast-path.ts';
 
 export interface ProposerHost {
   readonly nodeId: string;
@@ -55,13 +56,17 @@ export class Proposer {
     return a === null ? null : { slot: a.slot, entry: a.entry, ballot: a.ballot, phase: a.phase };
   }
 
-  /** Starts driving (slot, entry) towards `want` (or whatever value Paxos forces). */
-  begin(now: number, slot: number, entry: number, want: SlotValue): void {
+  /**
+   * Starts driving (slot, entry) towards `want` (or whatever value Paxos forces). `fast`: this node is
+   * the entry's round-0 owner (fast-path.ts) and goes straight to phase 2; any retry runs phase 1.
+   */
+  begin(now: number, slot: number, entry: number, want: SlotValue, fast = false): void {
     assert(this.active === null, 'one proposal at a time');
     assert(this.host.view.log[slot]!.length === entry, 'propose only the next entry of a slot');
-    const ballot: Ballot = { round: 0, nodeId: this.host.nodeId };
+    const ballot: Ballot = { round: FAST_ROUND, nodeId: this.host.nodeId };
     this.active = { slot, entry, want, ballot, phase: 'prepare', promises: new Map(), accepts: new Set(), value: null, attempt: 0, seenRound: 0, acceptSent: false };
-    this.prepare(now);
+    if (fast) this.accept(now, this.active);
+    else this.prepare(now);
   }
 
   onTimeout(now: number): void {

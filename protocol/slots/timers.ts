@@ -52,8 +52,9 @@ export interface SlotTiming {
   readonly claimJitterMs: number;
   /** Extra wait per rank position beyond the number of free slots (stampede damping). */
   readonly claimStepMs: number;
-  /** Catch-up period while the deployment is not final. */
+  /** First catch-up period; each round without a detected gap doubles it up to syncMaxMs (gossip carries every chosen value, so catch-up is the fallback, not the path). */
   readonly syncMs: number;
+  readonly syncMaxMs: number;
   /** Peers asked per catch-up round. */
   readonly queryFanout: number;
 }
@@ -66,5 +67,6 @@ export const DEFAULT_TIMING: SlotTiming = {
   claimJitterMs: 60,
   claimStepMs: 1_500,
   syncMs: 2_000,
+  syncMaxMs: 30_000,
   queryFanout: 2,
 };

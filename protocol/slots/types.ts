@@ -14,7 +14,7 @@ export interface Ballot {
 export type SlotValue =
   | { readonly kind: 'grant'; readonly host: string } // host may deploy
   | { readonly kind: 'close' } // stop: no tenure ever follows on this slot
-  | { readonly kind: 'release'; readonly host: string } // host succeeded; slot free
+  | { readonly kind: 'release'; readonly host: string; readonly next?: string } // host succeeded; slot free; `next` may skip phase 1 on the following grant
   | { readonly kind: 'burn'; readonly host: string } // host failed; slot kept forever
   | { readonly kind: 'yield'; readonly host: string } // host never started (restarted); slot free, host pending
   | { readonly kind: 'revoke'; readonly host: string }; // operator declared host dead; slot free, host failed

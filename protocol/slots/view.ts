@@ -148,6 +148,7 @@ export class LearnedView {
 export function sameValue(a: SlotValue, b: SlotValue): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'close' || b.kind === 'close') return true;
+  if (a.kind === 'release' && b.kind === 'release' && a.next !== b.next) return false;
   return a.host === b.host;
 }
 

@@ -4,6 +4,7 @@ import { isFinal } from '../rollout/outcome.ts';
 import type { SlotTiming } from './timers.ts';
 import type { SelfRecord, SlotRng, SlotValue } from './types.ts';
 import type { LearnedView } from './view.ts';
+import { fastOwner } from './fast-path.ts';
 
 export interface Work {
   readonly kind: 'end' | 'continue' | 'revoke' | 'close' | 'claim';
@@ -11,6 +12,8 @@ export interface Work {
   readonly entry: number;
   readonly value: SlotValue;
   readonly delayMs: number;
+  /** Skip phase 1 (round 0): only for the entry's fast owner, on a value it can never change. */
+  readonly fast: boolean;
 }
 
 export interface PlanInput {
@@ -32,12 +35,13 @@ export function planWork(n: PlanInput, immediate: boolean): Work | null {
   const self = n.self();
   const view = n.view;
   if (self.phase === 'ending') {
-    return view.log[self.slot]!.length === self.entry ? { kind: 'end', ...self, delayMs: 0 } : null;
+    // The end value is fixed in the durable self record, so every round-0 Accept carries the same one.
+    return view.log[self.slot]!.length === self.entry ? { kind: 'end', slot: self.slot, entry: self.entry, value: self.value, delayMs: 0, fast: true } : null;
   }
   if (self.phase === 'claiming') {
     if (view.log[self.slot]!.length !== self.entry) return null;
     const value: SlotValue = n.stopped() ? { kind: 'close' } : { kind: 'grant', host: n.nodeId };
-    return { kind: 'continue', slot: self.slot, entry: self.entry, value, delayMs: 0 };
+    return { kind: 'continue', slot: self.slot, entry: self.entry, value, delayMs: 0, fast: false };
   }
   const revoke = planRevoke(n);
   if (revoke !== null) return revoke;
@@ -48,7 +52,7 @@ export function planWork(n: PlanInput, immediate: boolean): Work | null {
     // Everyone who knows the stop closes free slots; jitter spreads the duels.
     const f = free[Math.max(n.order.indexOf(n.nodeId), 0) % free.length]!;
     const delayMs = n.rng.int(1, n.timing.claimJitterMs + 1);
-    return { kind: 'close', slot: f.slot, entry: f.nextEntry, value: { kind: 'close' }, delayMs };
+    return { kind: 'close', slot: f.slot, entry: f.nextEntry, value: { kind: 'close' }, delayMs, fast: false };
   }
   if (self.phase !== 'idle' || view.progress(n.nodeId) !== 'pending') return null;
   return planClaim(n, free, immediate);
@@ -60,6 +64,11 @@ export function planWork(n: PlanInput, immediate: boolean): Work | null {
  * one claimStep per position beyond F, and step in only if those ahead do not (dead or cut off).
  */
 function planClaim(n: PlanInput, free: readonly { slot: number; nextEntry: number }[], immediate: boolean): Work {
+  // A slot handed to us (or ours by rank at entry 0) is claimed at once, skipping phase 1.
+  const mine = free.find((f) => fastOwner(n.view, n.order, f.slot, f.nextEntry) === n.nodeId);
+  if (mine !== undefined) {
+    return { kind: 'claim', slot: mine.slot, entry: mine.nextEntry, value: { kind: 'grant', host: n.nodeId }, delayMs: 0, fast: true };
+  }
   let p = 0;
   const progress = n.view.progressMap();
   for (const host of n.order) {
@@ -69,7 +78,7 @@ function planClaim(n: PlanInput, free: readonly { slot: number; nextEntry: numbe
   const f = free[immediate ? 0 : p % free.length]!;
   const jitter = n.rng.int(1, n.timing.claimJitterMs + 1);
   const wait = immediate || p < free.length ? 0 : (p - free.length + 1) * n.timing.claimStepMs;
-  return { kind: 'claim', slot: f.slot, entry: f.nextEntry, value: { kind: 'grant', host: n.nodeId }, delayMs: wait + jitter };
+  return { kind: 'claim', slot: f.slot, entry: f.nextEntry, value: { kind: 'grant', host: n.nodeId }, delayMs: wait + jitter, fast: false };
 }
 
 function planRevoke(n: PlanInput): Work | null {
@@ -79,7 +88,7 @@ function planRevoke(n: PlanInput): Work | null {
     const entry = 2 * r.tenure + 1;
     const grant = log[entry - 1];
     if (log.length === entry && grant?.kind === 'grant' && grant.host === r.host) {
-      return { kind: 'revoke', slot: r.slot, entry, value: { kind: 'revoke', host: r.host }, delayMs: 0 };
+      return { kind: 'revoke', slot: r.slot, entry, value: { kind: 'revoke', host: r.host }, delayMs: 0, fast: false };
     }
   }
   return null;

@@ -1,9 +1,13 @@
 // Rollout benchmark: a OneAtATime deployment with trivial hooks on N agent processes (127.0.0.1).
-// Prints, per N: slot hand-over latency (the previous host's last hook ending → the next host's
-// BeforeInstall starting; it includes journaling, the signed reports, the quorum release and grant,
-// and DownloadBundle from the bundle cache), and slot-protocol messages per host (sent + received).
+// Prints, per N:
+//  - slot hand-over latency, the issue's measure: a host ending its tenure (its lifecycle done, the
+//    release proposed) → the next host's BeforeInstall hook starting. It spans the quorum release and
+//    grant, the next host's journal writes and signed reports, ApplicationStop, DownloadBundle from the
+//    bundle cache and the hook's process start;
+//  - the same from the previous host's last hook starting (adds that hook's run and its journaling);
+//  - slot-protocol messages per host (sent + received): point to point, and the gossiped chosen values.
 // The baseline in the same run is N = the smallest size: per-host messages should stay flat as N grows.
-//   npm run bench:rollout -- --agents 10,30
+//   npm run bench:rollout -- --agents 10,30      (BENCH_LOG_LEVEL=debug BENCH_KEEP=1 to keep the agents' logs)
 import '../../protocol/polyfills.ts';
 import { mkdtemp, readFile, rm, writeFile, mkdir, chmod } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,7 +18,8 @@ import { ApiClient } from '../../coordinator/cli/client.ts';
 import { pushDirectory } from '../../coordinator/commands/push.ts';
 import type { DeploymentView } from '../../coordinator/status/deployment-view.ts';
 
-interface Result { n: number; handoverMs: number[]; messagesPerHost: number[]; totalS: number }
+interface Traffic { sent: number; received: number; gossipSent: number; gossipReceived: number }
+interface Result { n: number; fromRelease: number[]; fromLastHook: number[]; traffic: Traffic[]; totalS: number }
 
 async function main(): Promise<void> {
   const arg = process.argv.indexOf('--agents');
@@ -22,18 +27,22 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (const n of sizes) results.push(await runOnce(n));
   const base = results[0]!;
+  const p2p = (t: Traffic): number => t.sent + t.received;
+  const gossip = (t: Traffic): number => t.gossipSent + t.gossipReceived;
   console.log('\nOneAtATime rollout, trivial hooks, agents as separate processes on 127.0.0.1');
-  console.log('agents | hand-over p50 | p90 | max | slot msgs/host (mean) | vs first N | deployment total');
+  console.log('hand-over = a host ends its tenure (release proposed) -> the next host\'s BeforeInstall hook starts');
+  console.log('agents | hand-over p50 |    p90 |    max | from last hook p50 | p2p msgs/host | vs first N | gossip msgs/host | vs first N | total');
   for (const r of results) {
-    const mean = avg(r.messagesPerHost);
-    console.log(`${String(r.n).padStart(6)} | ${ms(pct(r.handoverMs, 50))} | ${ms(pct(r.handoverMs, 90))} | ${ms(Math.max(...r.handoverMs))} | ${mean.toFixed(1).padStart(8)} | ${(mean / avg(base.messagesPerHost)).toFixed(2)}x | ${r.totalS.toFixed(1)} s`);
+    const mp = avg(r.traffic.map(p2p));
+    const mg = avg(r.traffic.map(gossip));
+    console.log(`${String(r.n).padStart(6)} | ${ms(pct(r.fromRelease, 50))} | ${ms(pct(r.fromRelease, 90))} | ${ms(Math.max(...r.fromRelease))} | ${ms(pct(r.fromLastHook, 50))} | ${mp.toFixed(1).padStart(8)} | ${(mp / avg(base.traffic.map(p2p))).toFixed(2)}x | ${mg.toFixed(1).padStart(8)} | ${(mg / avg(base.traffic.map(gossip))).toFixed(2)}x | ${r.totalS.toFixed(1)} s`);
   }
 }
 
 async function runOnce(n: number): Promise<Result> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `convoy-bench-rollout-${n}-`));
   process.stdout.write(`starting ${n} agents... `);
-  const sandbox = await sandboxUp({ dir, agents: n, logLevel: 'info', heartbeatIntervalMs: 2000 });
+  const sandbox = await sandboxUp({ dir, agents: n, logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'info', heartbeatIntervalMs: 2000 });
   try {
     const config = await loadCoordinatorConfig(sandbox.configFile);
     const records = path.join(dir, 'records.log');
@@ -60,35 +69,58 @@ async function runOnce(n: number): Promise<Result> {
     if (view.status !== 'Succeeded') throw new Error(`deployment ${deploymentId} ended ${view.status}`);
     await new Promise((r) => setTimeout(r, 3000)); // let every host learn the final state and log it
     process.stdout.write(`done in ${totalS.toFixed(1)} s\n`);
-    return { n, handoverMs: handovers(await readFile(records, 'utf8')), messagesPerHost: await messageCounts(sandbox.agents.map((a) => a.dir), deploymentId), totalS };
+    const logs = await Promise.all(sandbox.agents.map((a) => readFile(path.join(a.dir, 'agent.log'), 'utf8')));
+    const starts = hookRecords(await readFile(records, 'utf8'));
+    return {
+      n, totalS,
+      fromRelease: handovers(releases(logs, deploymentId), starts),
+      fromLastHook: handovers(starts.filter((r) => r.kind === 'end').map((r) => r.ms), starts),
+      traffic: traffic(logs, deploymentId),
+    };
   } finally {
     await sandboxDown(dir);
-    await rm(dir, { recursive: true, force: true });
+    if (process.env['BENCH_KEEP'] === undefined) await rm(dir, { recursive: true, force: true });
+    else console.log(`kept ${dir}`);
   }
 }
 
-/** Pairs each host's end with the next host's start, in time order. */
-function handovers(text: string): number[] {
-  const recs = text.split('\n').filter(Boolean).map((l) => { const [kind, host, ns] = l.split(' '); return { kind, host, ns: BigInt(ns!) }; });
-  recs.sort((a, b) => (a.ns < b.ns ? -1 : 1));
+interface HookRecord { kind: string; ms: number }
+
+function hookRecords(text: string): HookRecord[] {
+  return text.split('\n').filter(Boolean).map((l) => { const [kind, , ns] = l.split(' '); return { kind: kind!, ms: Number(BigInt(ns!) / 1000n) / 1000 }; });
+}
+
+/** Wall-clock times (ms) at which hosts ended their tenure with a success (agent log lines). */
+function releases(logs: readonly string[], deploymentId: string): number[] {
   const out: number[] = [];
-  for (let i = 0; i < recs.length - 1; i++) {
-    if (recs[i]!.kind === 'end' && recs[i + 1]!.kind === 'start') out.push(Number(recs[i + 1]!.ns - recs[i]!.ns) / 1e6);
+  for (const log of logs) {
+    for (const line of log.split('\n')) {
+      if (!line.includes('"ending slot tenure"') || !line.includes(deploymentId)) continue;
+      const rec = JSON.parse(line) as { time: number; outcome: string };
+      if (rec.outcome === 'succeeded') out.push(rec.time);
+    }
   }
   return out;
 }
 
-async function messageCounts(agentDirs: readonly string[], deploymentId: string): Promise<number[]> {
-  const counts: number[] = [];
-  for (const dir of agentDirs) {
-    const log = await readFile(path.join(dir, 'agent.log'), 'utf8');
-    const line = log.split('\n').find((l) => l.includes('"rollout final"') && l.includes(deploymentId));
-    if (line) {
-      const t = (JSON.parse(line) as { slotMessages: { sent: number; received: number } }).slotMessages;
-      counts.push(t.sent + t.received);
-    }
+/** For each moment in `from`, the time until the next BeforeInstall start after it (OneAtATime: the next host's). */
+function handovers(from: readonly number[], records: readonly HookRecord[]): number[] {
+  const starts = records.filter((r) => r.kind === 'start').map((r) => r.ms).sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const t of from) {
+    const next = starts.find((s) => s > t);
+    if (next !== undefined) out.push(next - t);
   }
-  return counts;
+  return out;
+}
+
+function traffic(logs: readonly string[], deploymentId: string): Traffic[] {
+  const out: Traffic[] = [];
+  for (const log of logs) {
+    const line = log.split('\n').find((l) => l.includes('"rollout final"') && l.includes(deploymentId));
+    if (line) out.push((JSON.parse(line) as { slotMessages: Traffic }).slotMessages);
+  }
+  return out;
 }
 
 const avg = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

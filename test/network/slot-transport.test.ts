@@ -1,5 +1,6 @@
-// Slot messages between two real libp2p nodes on 127.0.0.1: many point-to-point sends (each its own
-// stream, closed at once, so per-connection stream limits never fill) and a gossiped chosen value.
+// Slot messages between two real libp2p nodes on 127.0.0.1: many point-to-point sends (all on one
+// long-lived stream per peer, so per-connection stream limits never fill, and a new stream after the
+// connection drops) and a gossiped chosen value.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { generateKeyPair } from '@libp2p/crypto/keys';
@@ -42,6 +43,22 @@ describe('SlotTransport', () => {
     expect(prepares).toHaveLength(300);
     expect(new Set(prepares.map((m) => m.from))).toEqual(new Set([a.peerId.toString()]));
     expect(a.getConnections(b.peerId).flatMap((c) => c.streams).length).toBeLessThan(10);
+  }, 30_000);
+
+  it('opens a new stream after the connection drops, so later messages still arrive', async () => {
+    const sender = new SlotTransport(a, logger);
+    const count = () => inboxB.filter((m) => m.msg.type === 'accept').length;
+    const send = (entry: number) => sender.send(b.peerId.toString(), { type: 'accept', deployment: 'd-AAAAAAAAA', slot: 1, entry, ballot: { round: 1, nodeId: a.peerId.toString() }, value: { kind: 'close' } });
+    send(0);
+    for (const deadline = Date.now() + 10_000; count() < 1 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
+    await a.hangUp(b.peerId);
+    await new Promise((r) => setTimeout(r, 100)); // the old stream's failure is noticed
+    await a.dial(b.getMultiaddrs()[0]!);
+    for (const deadline = Date.now() + 10_000; count() < 2 && Date.now() < deadline;) {
+      send(2);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(count()).toBeGreaterThanOrEqual(2);
   }, 30_000);
 
   it('gossips a chosen value with the publisher as sender', async () => {
