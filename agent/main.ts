@@ -7,6 +7,9 @@ import { startAgent } from './agent.ts';
 export async function runAgentMain(configFile: string): Promise<void> {
   const config = await loadAgentConfig(configFile);
   const logger = pino({ level: config.logLevel, base: { role: 'agent' } });
+  // A promise rejected where nobody awaits it (seen in libp2p's stream wrapper when a peer resets a stream
+  // mid-write under load) must not take the agent down with every deployment it runs: log it as a bug.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection (a bug); the agent keeps running'));
   const agent = await startAgent(config, logger);
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -87,12 +87,7 @@ export class SlotTransport {
   private openOutbound(to: string): Pushable<Uint8Array> {
     const queue = pushable<Uint8Array>();
     void (async () => {
-      // The dial gets a deadline, the stream none: libp2p keeps listening to the signal a stream was
-      // opened with, so a timeout signal would cut the long-lived stream later.
-      const dial = new AbortController();
-      const timer = setTimeout(() => dial.abort(new Error(`no slot stream to ${to} within ${DIAL_TIMEOUT_MS} ms`)), DIAL_TIMEOUT_MS);
-      const stream = await this.node.dialProtocol(peerIdFromString(to), PROTOCOL_SLOTS, { signal: dial.signal, maxOutboundStreams: MAX_STREAMS })
-        .finally(() => clearTimeout(timer));
+      const stream = await this.node.dialProtocol(peerIdFromString(to), PROTOCOL_SLOTS, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS), maxOutboundStreams: MAX_STREAMS });
       try {
         await pipe(queue, (source) => lp.encode(source), stream.sink);
         await stream.close();

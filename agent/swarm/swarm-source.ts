@@ -28,6 +28,7 @@ export interface SwarmSourceOptions {
 }
 
 const MANIFEST_ASK_TIMEOUT_MS = 4000;
+const MANIFEST_ASK_PARALLEL = 8;
 
 export function swarmSource(swarm: AgentSwarm, opts: SwarmSourceOptions): RevisionSource {
   return {
@@ -112,20 +113,27 @@ async function resolveManifest(swarm: AgentSwarm, revision: RevisionRef, manifes
       if (t !== swarm.selfId && !candidates.has(t)) candidates.set(t, { peerId: t, ...(swarm.addrs.has(t) ? { addrs: swarm.addrs.get(t) } : {}) });
     }
     const refused: string[] = [];
-    for (const target of candidates.values()) {
+    // A few at a time: asked one by one, a fleet of peers that do not hold it yet (each answering only at
+    // the ask timeout) kept a host from coming back to the seed that does within the deadline.
+    const list = [...candidates.values()];
+    for (let i = 0; i < list.length; i += MANIFEST_ASK_PARALLEL) {
       signal.throwIfAborted();
-      const bytes = await askManifest(swarm, target, hello);
-      if (bytes === undefined) continue;
-      const got = sha256Hex(bytes);
-      if (got !== manifestHash) {
-        swarm.log('warn', { peer: target.peerId, got, expected: manifestHash }, 'manifest refused: its SHA-256 does not match the signed manifestSha256');
-        refused.push(`${target.peerId.slice(-8)} served ${got.slice(0, 12)}`);
-        continue;
-      }
-      try {
-        return checkManifest(decodeManifest(bytes), revision);
-      } catch (err) {
-        throw new RevisionFetchError(`manifest refused: ${(err as Error).message}`);
+      const batch = list.slice(i, i + MANIFEST_ASK_PARALLEL);
+      const answers = await Promise.all(batch.map((target) => askManifest(swarm, target, hello)));
+      for (const [j, bytes] of answers.entries()) {
+        if (bytes === undefined) continue;
+        const target = batch[j]!;
+        const got = sha256Hex(bytes);
+        if (got !== manifestHash) {
+          swarm.log('warn', { peer: target.peerId, got, expected: manifestHash }, 'manifest refused: its SHA-256 does not match the signed manifestSha256');
+          refused.push(`${target.peerId.slice(-8)} served ${got.slice(0, 12)}`);
+          continue;
+        }
+        try {
+          return checkManifest(decodeManifest(bytes), revision);
+        } catch (err) {
+          throw new RevisionFetchError(`manifest refused: ${(err as Error).message}`);
+        }
       }
     }
     if (refused.length > 0) {

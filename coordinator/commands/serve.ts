@@ -12,6 +12,8 @@ export function registerServe(program: Command): void {
     .action(async (opts: GlobalOptions) => {
       const config = await coordinatorConfig(opts);
       const logger = pino({ level: config.logLevel, base: { role: 'coordinator' } });
+      // As in the agent: a stray rejection inside a network library is logged, not fatal to the daemon.
+      process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection (a bug); the daemon keeps running'));
       const daemon = await startCoordinatorDaemon(config, logger);
       const shutdown = (): void => {
         daemon.stop().then(() => process.exit(0), () => process.exit(1));

@@ -19,6 +19,8 @@ export interface SandboxUpOptions {
   readonly runtime?: 'node' | 'deno';
   readonly heartbeatIntervalMs?: number;
   readonly logLevel?: string;
+  /** How long to wait for every agent to join (default 60 s; a big fleet on a small machine starts slower). */
+  readonly joinTimeoutMs?: number;
 }
 
 export interface SandboxState {
@@ -68,11 +70,17 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxState> {
   }
   const state: SandboxState = { dir, configFile, apiUrl: `http://127.0.0.1:${apiPort}`, coordinatorPid, coordinatorPeerId: health.peerId, agents };
   await writeFile(path.join(dir, 'sandbox.json'), JSON.stringify(state, null, 2));
-  await waitFor(`${opts.agents} agents to join the fleet`, 60_000, async () => {
-    const { hosts } = await client.get<{ hosts: HostHealth[] }>('/v1/fleet');
-    const joined = hosts.filter((h) => h.alive && agents.some((a) => a.name === h.instanceName));
-    return joined.length === agents.length ? joined : undefined;
-  });
+  try {
+    await waitFor(`${opts.agents} agents to join the fleet`, opts.joinTimeoutMs ?? 60_000, async () => {
+      const { hosts } = await client.get<{ hosts: HostHealth[] }>('/v1/fleet');
+      const joined = hosts.filter((h) => h.alive && agents.some((a) => a.name === h.instanceName));
+      return joined.length === agents.length ? joined : undefined;
+    });
+  } catch (err) {
+    // A sandbox that did not come up must not leave its processes behind.
+    await sandboxDown(dir).catch(() => undefined);
+    throw err;
+  }
   return state;
 }
 

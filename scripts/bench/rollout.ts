@@ -42,7 +42,7 @@ async function main(): Promise<void> {
 async function runOnce(n: number): Promise<Result> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `convoy-bench-rollout-${n}-`));
   process.stdout.write(`starting ${n} agents... `);
-  const sandbox = await sandboxUp({ dir, agents: n, logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'info', heartbeatIntervalMs: 2000 });
+  const sandbox = await sandboxUp({ dir, agents: n, logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'info', heartbeatIntervalMs: 2000, joinTimeoutMs: 30_000 + n * 5_000 });
   try {
     const config = await loadCoordinatorConfig(sandbox.configFile);
     const records = path.join(dir, 'records.log');
