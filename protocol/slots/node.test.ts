@@ -64,3 +64,72 @@ describe('SlotNode drain contract', () => {
     expect(n.pollTimeout()).toBeUndefined();
   });
 });
+
+describe('SlotNode hand-over fast path (round 0)', () => {
+  type Sent = { from: string; to: string; msg: Parameters<SlotNode['handleMessage']>[2]; broadcast?: boolean };
+
+  /** Three nodes, a lossless instant network; every message that crossed it is kept in `log`. */
+  function cluster() {
+    const nodes = new Map(targets.map((id) => [id, new SlotNode({ nodeId: id, deployment: 'd', targets, rng })]));
+    const log: Sent[] = [];
+    const queue: Sent[] = [];
+    const granted: string[] = [];
+    const drain = (id: string): void => {
+      const n = nodes.get(id)!;
+      n.pollPersist();
+      for (let t = n.pollTransmit(); t; t = n.pollTransmit()) queue.push({ from: id, to: t.to, msg: t.msg, ...(t.broadcast ? { broadcast: true } : {}) });
+      for (let e = n.pollEvent(); e; e = n.pollEvent()) if (e.type === 'slot:granted') granted.push(id);
+    };
+    const pump = (): void => {
+      for (let guard = 0; queue.length > 0; guard++) {
+        expect(guard).toBeLessThan(10_000);
+        const m = queue.shift()!;
+        log.push(m);
+        nodes.get(m.to)!.handleMessage(0, m.from, m.msg);
+        drain(m.to);
+      }
+    };
+    return { nodes, log, granted, drain, pump };
+  }
+
+  it('the first host claims at round 0, the releaser names the next host, and that host claims at round 0 with no phase 1', () => {
+    const c = cluster();
+    for (const id of targets) { c.nodes.get(id)!.start(0); c.drain(id); }
+    c.pump();
+    const order = c.nodes.get('a')!.order;
+    expect(c.granted).toEqual([order[0]]);
+    const first = order[0]!;
+    c.log.length = 0;
+    c.nodes.get(first)!.reportOutcome(1, 'succeeded');
+    c.drain(first);
+    c.pump();
+    expect(c.granted).toEqual([order[0], order[1]]);
+    // No Prepare anywhere in the hand-over: the release and the next grant were both proposed at round 0.
+    expect(c.log.filter((m) => m.msg.type === 'prepare')).toEqual([]);
+    const release = c.log.find((m) => m.msg.type === 'accept' && m.msg.value.kind === 'release');
+    expect(release?.msg).toMatchObject({ entry: 1, ballot: { round: 0, nodeId: first }, value: { kind: 'release', host: first, next: order[1] } });
+    // The next host heard the chosen release point to point, not only through the broadcast.
+    expect(c.log.some((m) => m.to === order[1] && m.msg.type === 'chosen' && m.msg.entry === 1 && m.broadcast !== true)).toBe(true);
+    expect(c.log.find((m) => m.msg.type === 'accept' && m.msg.entry === 2)?.msg).toMatchObject({ ballot: { round: 0, nodeId: order[1] } });
+  });
+
+  it('an acceptor refuses round 0 from a node that does not own the entry, and any ballot sent by another node', () => {
+    const n = new SlotNode({ nodeId: 'a', deployment: 'd', targets, rng });
+    const notOwner = n.order.find((h) => h !== n.order[0] && h !== 'a')!;
+    n.handleMessage(0, notOwner, { type: 'accept', deployment: 'd', slot: 0, entry: 0, ballot: { round: 0, nodeId: notOwner }, value: { kind: 'grant', host: notOwner } });
+    n.handleMessage(0, 'b', { type: 'prepare', deployment: 'd', slot: 0, entry: 0, ballot: { round: 3, nodeId: 'c' } });
+    n.handleMessage(0, 'b', { type: 'prepare', deployment: 'd', slot: 0, entry: 0, ballot: { round: 0, nodeId: 'b' } });
+    n.pollPersist();
+    // Nothing from b or c was promised or accepted (a may hold its own claim's vote if it ranks first).
+    expect([null, 'a']).toContain(n.promisedBallot(0, 0)?.nodeId ?? null);
+    const replies = [];
+    for (let t = n.pollTransmit(); t; t = n.pollTransmit()) if (t.to !== 'a' && t.msg.type !== 'accept') replies.push(t);
+    expect(replies).toEqual([]);
+    const reasons = [];
+    for (let e = n.pollEvent(); e; e = n.pollEvent()) if (e.type === 'message:rejected') reasons.push(e.reason);
+    expect(reasons).toHaveLength(3);
+    expect(reasons[0]).toMatch(/round 0 accept/);
+    expect(reasons[1]).toMatch(/sent by another node/);
+    expect(reasons[2]).toMatch(/round 0 prepare/);
+  });
+});
