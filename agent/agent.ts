@@ -8,13 +8,13 @@ import { access } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { TOPIC_INTENTS, TOPIC_CONTROL, TOPIC_HEARTBEATS } from '../protocol/topics.ts';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { multiaddr } from '@multiformats/multiaddr';
 import { openEnvelope } from '../protocol/signing/envelope.ts';
 import { decodeControl } from '../protocol/messages/control.ts';
 import { decodeHeartbeat } from '../protocol/messages/heartbeat.ts';
 import type { HostStatus } from '../protocol/messages/report.ts';
 import { RolloutManager } from './rollout/rollout-manager.ts';
 import { SlotTransport } from './rollout/slot-transport.ts';
+import { rememberAddrs } from './network/addresses.ts';
 import type { AgentConfig } from './config/config.ts';
 import { createFleetNode, type FleetNode } from './network/node.ts';
 import { loadOrCreateIdentity, hostSigner } from './state/identity.ts';
@@ -119,18 +119,13 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
 
   // Hosts find each other's addresses in heartbeats, so they can talk directly without the coordinator.
   // Verified once here for both users; the peer store is written only when a host's addresses change.
-  const knownAddrs = new Map<string, string>();
   const onHeartbeat = (data: Uint8Array): void => {
     try {
       const opened = openEnvelope(data, 'heartbeat');
       const hb = decodeHeartbeat(opened.payload);
       if (opened.signer !== hb.host || hb.host === signer.id) return;
       swarm.noteHeartbeat(hb);
-      const key = hb.addrs.join(' ');
-      if (knownAddrs.get(hb.host) === key) return;
-      if (knownAddrs.size >= 10_000) knownAddrs.clear();
-      knownAddrs.set(hb.host, key);
-      void node.peerStore.merge(peerIdFromString(hb.host), { multiaddrs: hb.addrs.map((a) => multiaddr(a)) }).catch(() => undefined);
+      rememberAddrs(node, peerIdFromString(hb.host), hb.addrs).catch(() => undefined);
     } catch (err) {
       log.debug({ reason: (err as Error).message }, 'heartbeat ignored');
     }

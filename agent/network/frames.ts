@@ -2,11 +2,11 @@
 // A request is one JSON frame; a response is a stream of frames whose meaning the protocol defines.
 import { pipe } from 'it-pipe';
 import * as lp from 'it-length-prefixed';
-import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Uint8ArrayList } from 'uint8arraylist';
 import { MAX_FRAME_BYTES } from '../../protocol/topics.ts';
 import type { FleetNode } from './node.ts';
+import { rememberAddrs } from './addresses.ts';
 
 export interface PeerTarget {
   readonly peerId: string;
@@ -32,9 +32,7 @@ export async function* requestFrames(
   signal?: AbortSignal,
 ): AsyncGenerator<Uint8Array> {
   const peer = peerIdFromString(target.peerId);
-  if (target.addrs && target.addrs.length > 0) {
-    await node.peerStore.merge(peer, { multiaddrs: target.addrs.map((a) => multiaddr(a)) });
-  }
+  if (target.addrs && target.addrs.length > 0) await rememberAddrs(node, peer, target.addrs);
   const stream = await node.dialProtocol(peer, protocol, { signal });
   try {
     const frames = pipe(

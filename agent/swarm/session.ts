@@ -3,9 +3,9 @@
 // host slows its peers through stream backpressure rather than buffering.
 import { pipe } from 'it-pipe';
 import * as lp from 'it-length-prefixed';
-import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { FleetNode } from '../network/node.ts';
+import { rememberAddrs } from '../network/addresses.ts';
 import { FrameQueue, TokenBucket } from './flow.ts';
 import { bytesOf } from './server.ts';
 import { FRAME, MAX_SESSION_FRAME_BYTES, PROTOCOL_CHUNKS, decodeFrame, encodeFrame, type Hello } from './wire.ts';
@@ -64,9 +64,7 @@ export class ChunkSession {
     let stream: Awaited<ReturnType<FleetNode['dialProtocol']>> | undefined;
     try {
       const peer = peerIdFromString(target.peerId);
-      if (target.addrs !== undefined && target.addrs.length > 0) {
-        await node.peerStore.merge(peer, { multiaddrs: target.addrs.map((a) => multiaddr(a)) });
-      }
+      if (target.addrs !== undefined) await rememberAddrs(node, peer, target.addrs);
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(dialTimeoutMs)]);
       stream = await node.dialProtocol(peer, PROTOCOL_CHUNKS, { signal });
       this.out.post(encodeFrame({ type: FRAME.HELLO, hello }));
