@@ -87,9 +87,9 @@ export class SlotTransport {
   private openOutbound(to: string): Pushable<Uint8Array> {
     const queue = pushable<Uint8Array>();
     void (async () => {
-      // The deadline covers the dial only: a timer cleared once the stream is open, not AbortSignal.timeout,
-      // whose later firing had libp2p dispatching 'abort' to listeners it still held on the signal (most of
-      // an agent's CPU in a 20-agent profile went to that dispatch).
+      // The deadline covers the dial only: a timer cleared once the stream is open, so nothing fires on the
+      // signal libp2p was given for the rest of the stream's life (a 20-agent profile showed fired timeout
+      // signals dispatching 'abort' to many listeners still attached to them).
       const dial = new AbortController();
       const timer = setTimeout(() => dial.abort(new Error(`no slot stream to ${to} within ${DIAL_TIMEOUT_MS} ms`)), DIAL_TIMEOUT_MS);
       const stream = await this.node.dialProtocol(peerIdFromString(to), PROTOCOL_SLOTS, { signal: dial.signal, maxOutboundStreams: MAX_STREAMS })
