@@ -35,7 +35,6 @@ const EARLY_MAX_DEPLOYMENTS = 16;
 
 export class RolloutManager {
   private readonly drivers = new Map<string, SlotDriver>();
-  private readonly files = new Map<string, DoubleBufferedFile>();
   private readonly running = new Map<string, AbortController>();
   /** Slot messages for deployments whose intent has not arrived yet (gossip reaches hosts at different times). */
   private readonly early = new Map<string, { at: number; messages: { from: string; msg: SlotMessage }[] }>();
@@ -62,7 +61,6 @@ export class RolloutManager {
   close(): void {
     for (const d of this.drivers.values()) d.close();
     this.c.transport.stop();
-    for (const f of this.files.values()) void f.close();
     for (const a of this.running.values()) a.abort(new Error('agent stopping'));
   }
 
@@ -97,7 +95,6 @@ export class RolloutManager {
     await mkdir(dir, { recursive: true });
     const opened = await DoubleBufferedFile.open(path.join(dir, `${id}.dat`), path.join(dir, `${id}.json`));
     const durable = decodeState(opened.contents, path.join(dir, `${id}.dat`));
-    this.files.set(id, opened.file);
     const driver = new SlotDriver({
       nodeId: this.c.self,
       deployment: id,

@@ -3,7 +3,8 @@
 // contents, so a torn write is detected and the other (older, last acknowledged) region is used. No
 // rename and no directory fsync per write: only the file's data blocks and the disk cache are flushed,
 // which on ext4 avoids waiting for a journal commit that other processes' writes may have filled. Measured
-// here with 10 concurrent writers: p50 ~1 ms against ~4 ms for temp file + rename + directory fsync.
+// here, this class against writeFileDurable, 10 processes writing 3 KB states at once: p50 1.3 ms against
+// 3.8 ms for temp file + fsync + rename + directory fsync.
 // A state that outgrows its region moves the file to larger regions once, through a temp file + rename.
 import { createHash } from 'node:crypto';
 import { open, readFile, rm } from 'node:fs/promises';

@@ -113,8 +113,8 @@ async function resolveManifest(swarm: AgentSwarm, revision: RevisionRef, manifes
       if (t !== swarm.selfId && !candidates.has(t)) candidates.set(t, { peerId: t, ...(swarm.addrs.has(t) ? { addrs: swarm.addrs.get(t) } : {}) });
     }
     const refused: string[] = [];
-    // A few at a time: asked one by one, a fleet of peers that do not hold it yet (each answering only at
-    // the ask timeout) kept a host from coming back to the seed that does within the deadline.
+    // A few at a time: asked one by one, N peers that do not hold it yet and answer only at the ask
+    // timeout make one round last N × 4 s before the seed is asked again.
     const list = [...candidates.values()];
     for (let i = 0; i < list.length; i += MANIFEST_ASK_PARALLEL) {
       signal.throwIfAborted();

@@ -203,15 +203,11 @@ function value(x: unknown, what: string, entry?: number): SlotValue {
   if (kind !== 'grant' && kind !== 'release' && kind !== 'burn' && kind !== 'yield' && kind !== 'revoke') {
     throw new Invalid(`${what}.kind is unknown`);
   }
-  if (kind === 'release' && 'next' in o) {
-    keys(o, ['kind', 'host', 'next']);
-  } else {
-    keys(o, ['kind', 'host']);
-  }
+  const hasNext = kind === 'release' && 'next' in o; // the releaser's pick for the next grant (fast-path.ts)
+  keys(o, hasNext ? ['kind', 'host', 'next'] : ['kind', 'host']);
   if (entry !== undefined && (kind === 'grant') !== (entry % 2 === 0)) {
     throw new Invalid(`${what}: ${kind} does not fit entry ${entry}`);
   }
   const host = id(o['host'], `${what}.host`);
-  if (kind === 'release' && 'next' in o) return { kind, host, next: id(o['next'], `${what}.next`) };
-  return { kind, host };
+  return hasNext ? { kind, host, next: id(o['next'], `${what}.next`) } : { kind, host };
 }

@@ -133,3 +133,48 @@ describe('SlotNode hand-over fast path (round 0)', () => {
     expect(reasons[2]).toMatch(/round 0 prepare/);
   });
 });
+
+describe('SlotNode catch-up and lazy persists', () => {
+  /** Times (ms) at which `n` sent catch-up queries while time ran to `until`. */
+  function queryTimes(n: SlotNode, until: number, onTick?: (now: number) => void): number[] {
+    const at: number[] = [];
+    for (let now = 0; now <= until; now += 100) {
+      onTick?.(now);
+      n.handleTimeout(now);
+      n.pollPersist();
+      for (let t = n.pollTransmit(); t; t = n.pollTransmit()) if (t.msg.type === 'query' && !at.includes(now)) at.push(now);
+      while (n.pollEvent()) { /* drained */ }
+    }
+    return at;
+  }
+  const idleNode = () => {
+    // K = 1 and another host holds the slot: this node has nothing to propose, only to learn.
+    const n = new SlotNode({ nodeId: 'c', deployment: 'd', targets, rng });
+    n.handleMessage(0, 'a', { type: 'chosen', deployment: 'd', slot: 0, entry: 0, value: { kind: 'grant', host: 'a' } });
+    return n;
+  };
+
+  it('backs catch-up queries off while nothing is missing (2 s doubling to 30 s)', () => {
+    const times = queryTimes(idleNode(), 120_000);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    expect(gaps.slice(0, 3).every((g, i) => i === 0 || g > gaps[i - 1]!)).toBe(true);
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(30_000);
+    expect(times.length).toBeLessThan(10); // a fixed 2 s period would be 40+
+  });
+
+  it('asks again within syncMs after learning an entry past a hole in its log', () => {
+    const n = idleNode();
+    const times = queryTimes(n, 60_000, (now) => {
+      // Entry 1 never arrives; entry 2 does at 40 s: a hole, so the node must catch up soon.
+      if (now === 40_000) n.handleMessage(now, 'b', { type: 'chosen', deployment: 'd', slot: 0, entry: 2, value: { kind: 'grant', host: 'b' } });
+    });
+    expect(times.some((t) => t >= 40_000 && t <= 40_000 + 2_000)).toBe(true); // backed off, the next round was due at ~60 s
+  });
+
+  it('learning a chosen value is not a persist of its own (the log is a cache)', () => {
+    const n = new SlotNode({ nodeId: 'c', deployment: 'd', targets, rng });
+    n.handleMessage(0, 'a', { type: 'chosen', deployment: 'd', slot: 0, entry: 0, value: { kind: 'grant', host: 'a' } });
+    expect(n.pollPersist()).toBeUndefined();
+    expect(n.chosen(0, 0)).toEqual({ kind: 'grant', host: 'a' });
+  });
+});

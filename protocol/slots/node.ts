@@ -82,8 +82,8 @@ export class SlotNode implements ProposerHost {
   private readonly loopback: SlotMessage[] = [];
   private readonly events: SlotEvent[] = [];
   private dirty = false;
-  /** Learned entries not yet on disk: the log is a cache, so it rides along with the next persist. */
-  private logDirty = false;
+  /** Changes a restart can recompute (learned entries, some own-tenure steps): written with the next persist. */
+  private lazyDirty = false;
   private started = false;
   private finalEmitted = false;
   private planned: Work | null = null;
@@ -181,8 +181,11 @@ export class SlotNode implements ProposerHost {
     if (self.phase !== 'holding') {
       this.reject('reportOutcome', `not holding a slot (phase ${self.phase})`);
     } else {
-      const next = outcome === 'succeeded' ? pickNext(this.view, this.order, this.nodeId, self.slot) : undefined;
-      const value: SlotValue = next !== undefined ? { kind: 'release', host: this.nodeId, next } : { kind: outcome === 'succeeded' ? 'release' : 'burn', host: this.nodeId };
+      let value: SlotValue = { kind: 'burn', host: this.nodeId };
+      if (outcome === 'succeeded') {
+        const next = pickNext(this.view, this.order, this.nodeId, self.slot);
+        value = next === undefined ? { kind: 'release', host: this.nodeId } : { kind: 'release', host: this.nodeId, next };
+      }
       this.setSelf({ phase: 'ending', slot: self.slot, entry: self.entry + 1, value });
     }
     this.afterInput(now);
@@ -214,7 +217,7 @@ export class SlotNode implements ProposerHost {
   pollPersist(): DurableState | undefined {
     if (!this.dirty) return undefined;
     this.dirty = false;
-    this.logDirty = false;
+    this.lazyDirty = false;
     return snapshot(this.durable);
   }
 
@@ -255,7 +258,7 @@ export class SlotNode implements ProposerHost {
       if (value.kind === 'release' && value.next !== undefined && value.next !== this.nodeId) this.send(value.next, msg);
     }
     if (added.length === 0) return;
-    this.logDirty = true;
+    this.lazyDirty = true;
     for (const a of added) {
       this.events.push({ type: 'entry:learned', ...a });
       if (a.value.kind === 'close') this.markStopped();
@@ -317,10 +320,10 @@ export class SlotNode implements ProposerHost {
       return;
     }
     if (msg.ballot.round === FAST_ROUND) {
-      // Round 0 is phase 2 only, and only for the entry's owner; unknown owner (the previous entry not
-      // learned yet) is trusted, as senders are authenticated and follow the protocol.
-      const owner = msg.slot < this.k ? fastOwner(this.view, this.order, msg.slot, msg.entry) : undefined;
-      if (msg.type === 'prepare' || (owner !== undefined && owner !== from) || (owner === undefined && msg.entry === 0)) {
+      // Round 0 is phase 2 only, and only for the entry's owner; an owner not known yet (the previous
+      // entry not learned) is trusted, as senders are authenticated and follow the protocol.
+      const owner = fastOwner(this.view, this.order, msg.slot, msg.entry);
+      if (msg.type === 'prepare' || (owner !== undefined && owner !== from)) {
         this.events.push({ type: 'message:rejected', from, reason: `round 0 ${msg.type} for ${msg.slot}:${msg.entry} from a node that does not own it` });
         return;
       }
@@ -397,7 +400,7 @@ export class SlotNode implements ProposerHost {
       this.timers.stop(Timer.Claim);
       if (!this.finalEmitted) {
         this.finalEmitted = true;
-        if (this.logDirty) this.dirty = true; // the final logs go to disk before the final event leaves
+        if (this.lazyDirty) this.dirty = true; // the final logs go to disk before the final event leaves
         this.events.push({ type: 'deployment:final', status });
       }
     } else if (this.started && this.timers.get(Timer.Sync) === undefined) {
@@ -479,7 +482,7 @@ export class SlotNode implements ProposerHost {
   /** A change a restart can recompute from what it learns again: written with the next persist. */
   private setSelfLazily(self: SelfRecord): void {
     this.durable = { ...this.durable, self };
-    this.logDirty = true;
+    this.lazyDirty = true;
   }
 
   /** Every durable change goes through here so the next drain starts with a persist. */
