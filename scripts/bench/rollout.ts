@@ -19,7 +19,9 @@ import { pushDirectory } from '../../coordinator/commands/push.ts';
 import type { DeploymentView } from '../../coordinator/status/deployment-view.ts';
 
 interface Traffic { sent: number; received: number; gossipSent: number; gossipReceived: number }
-interface Result { n: number; fromRelease: number[]; fromLastHook: number[]; traffic: Traffic[]; totalS: number }
+interface Result { n: number; fromRelease: number[]; fromLastHook: number[]; traffic: Traffic[]; totalS: number; cpu: ProcessUsage[] }
+/** CPU time and write syscalls of one process over the rollout (Linux /proc; zero elsewhere). */
+interface ProcessUsage { cpuMs: number; writes: number }
 
 async function main(): Promise<void> {
   const arg = process.argv.indexOf('--agents');
@@ -31,11 +33,11 @@ async function main(): Promise<void> {
   const gossip = (t: Traffic): number => t.gossipSent + t.gossipReceived;
   console.log('\nOneAtATime rollout, trivial hooks, agents as separate processes on 127.0.0.1');
   console.log('hand-over = a host ends its tenure (release proposed) -> the next host\'s BeforeInstall hook starts');
-  console.log('agents | hand-over p50 |    p90 |    max | from last hook p50 | p2p msgs/host | vs first N | gossip msgs/host | vs first N | total');
+  console.log('agents | hand-over p50 |    p90 |    max | from last hook p50 | p2p msgs/host | vs first N | gossip msgs/host | vs first N | CPU s/host | writes/host | total');
   for (const r of results) {
     const mp = avg(r.traffic.map(p2p));
     const mg = avg(r.traffic.map(gossip));
-    console.log(`${String(r.n).padStart(6)} | ${ms(pct(r.fromRelease, 50))} | ${ms(pct(r.fromRelease, 90))} | ${ms(Math.max(...r.fromRelease))} | ${ms(pct(r.fromLastHook, 50))} | ${mp.toFixed(1).padStart(8)} | ${(mp / avg(base.traffic.map(p2p))).toFixed(2)}x | ${mg.toFixed(1).padStart(8)} | ${(mg / avg(base.traffic.map(gossip))).toFixed(2)}x | ${r.totalS.toFixed(1)} s`);
+    console.log(`${String(r.n).padStart(6)} | ${ms(pct(r.fromRelease, 50))} | ${ms(pct(r.fromRelease, 90))} | ${ms(Math.max(...r.fromRelease))} | ${ms(pct(r.fromLastHook, 50))} | ${mp.toFixed(1).padStart(8)} | ${(mp / avg(base.traffic.map(p2p))).toFixed(2)}x | ${mg.toFixed(1).padStart(8)} | ${(mg / avg(base.traffic.map(gossip))).toFixed(2)}x | ${(avg(r.cpu.map((u) => u.cpuMs)) / 1000).toFixed(2).padStart(10)} | ${avg(r.cpu.map((u) => u.writes)).toFixed(0).padStart(11)} | ${r.totalS.toFixed(1)} s`);
   }
 }
 
@@ -55,6 +57,7 @@ async function runOnce(n: number): Promise<Result> {
     }
     const revision = await pushDirectory(config.dataDir, app);
     const api = ApiClient.forConfig(config);
+    const before = await Promise.all(sandbox.agents.map((a) => usage(a.pid)));
     const t0 = Date.now();
     const { deploymentId } = await api.post<{ deploymentId: string }>('/v1/deployments', {
       application: 'bench', deploymentGroup: `g${n}`, revision: revision.sha256, config: 'CodeDeployDefault.OneAtATime', targets: [],
@@ -66,13 +69,15 @@ async function runOnce(n: number): Promise<Result> {
       await new Promise((r) => setTimeout(r, 250));
     }
     const totalS = (Date.now() - t0) / 1000;
+    const after = await Promise.all(sandbox.agents.map((a) => usage(a.pid)));
+    const cpu = after.map((u, i) => ({ cpuMs: u.cpuMs - before[i]!.cpuMs, writes: u.writes - before[i]!.writes }));
     if (view.status !== 'Succeeded') throw new Error(`deployment ${deploymentId} ended ${view.status}`);
     await new Promise((r) => setTimeout(r, 3000)); // let every host learn the final state and log it
     process.stdout.write(`done in ${totalS.toFixed(1)} s\n`);
     const logs = await Promise.all(sandbox.agents.map((a) => readFile(path.join(a.dir, 'agent.log'), 'utf8')));
     const starts = hookRecords(await readFile(records, 'utf8'));
     return {
-      n, totalS,
+      n, totalS, cpu,
       fromRelease: handovers(releases(logs, deploymentId), starts),
       fromLastHook: handovers(starts.filter((r) => r.kind === 'end').map((r) => r.ms), starts),
       traffic: traffic(logs, deploymentId),
@@ -121,6 +126,17 @@ function traffic(logs: readonly string[], deploymentId: string): Traffic[] {
     if (line) out.push((JSON.parse(line) as { slotMessages: Traffic }).slotMessages);
   }
   return out;
+}
+
+async function usage(pid: number): Promise<ProcessUsage> {
+  try {
+    const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    const io = await readFile(`/proc/${pid}/io`, 'utf8');
+    const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, in clock ticks (100 per second on Linux)
+    return { cpuMs: ticks * 10, writes: Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0) };
+  } catch {
+    return { cpuMs: 0, writes: 0 };
+  }
 }
 
 /**
