@@ -36,7 +36,7 @@ export async function createFleetNode(init: FleetNodeInit): Promise<FleetNode> {
     addresses: { listen: [...init.listen] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ maxMessageSize: 256 * 1024, maxStreamWindowSize: 4 * 1024 * 1024 })],
     peerDiscovery: init.bootstrap.length > 0 ? [bootstrap({ list: [...init.bootstrap], timeout: 100 })] : [],
     connectionManager: {
       allow: init.sharedAddresses.map((a) => (a.includes('/ipcidr/') ? a : `${a}/ipcidr/32`)),

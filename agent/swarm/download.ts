@@ -14,6 +14,7 @@ import { TokenBucket } from './flow.ts';
 import type { OriginLink } from './origin.ts';
 import { ChunkSession, type SessionTarget } from './session.ts';
 import type { Hello } from './wire.ts';
+import type { Uint8ArrayList } from 'uint8arraylist';
 
 export const ORIGIN_ID = 'origin';
 /** Redial a known peer that is not connected at most this often. */
@@ -21,6 +22,8 @@ const REDIAL_MS = 1000;
 const REDIAL_MAX_MS = 5000;
 /** Most chunks buffered in memory at once (in-flight requests): 8 × 4 MiB = 32 MiB. */
 const MAX_IN_FLIGHT_TOTAL = 8;
+/** Chunk buffers kept for reuse between chunks (see chunkBuffer); more would only add to resident memory. */
+const SPARE_CHUNK_BUFFERS = 2;
 
 export type SwarmLog = (level: 'debug' | 'info' | 'warn', obj: Record<string, unknown>, msg: string) => void;
 
@@ -74,6 +77,8 @@ export class SwarmDownload {
   private readonly dropped = new Set<string>();
   /** `${source}\n${index}` → partially received chunk. */
   private readonly assembling = new Map<string, { buf: Buffer; filled: number }>();
+  /** Chunk buffers whose bytes are on disk, ready for the next chunk. */
+  private readonly spare: Buffer[] = [];
   /** Source → chunk indices requested from it and not finished. */
   private readonly requested = new Map<string, Set<number>>();
   private timer: NodeJS.Timeout | undefined;
@@ -211,7 +216,7 @@ export class SwarmDownload {
 
   // ---- data ----
 
-  private onPiece(source: string, index: number, offset: number, bytes: Uint8Array): void {
+  private onPiece(source: string, index: number, offset: number, bytes: Uint8Array | Uint8ArrayList): void {
     if (this.finished) return;
     const key = `${source}\n${index}`;
     const store = this.init.entry.store;
@@ -224,7 +229,7 @@ export class SwarmDownload {
     if (a === undefined) {
       // Only chunks we asked this source for, from their first byte (a cancelled chunk's tail is ignored).
       if (offset !== 0 || this.requested.get(source)?.has(index) !== true || index >= store.manifest.chunks.length) return;
-      a = { buf: Buffer.allocUnsafe(chunkLength(store.manifest, index)), filled: 0 };
+      a = { buf: this.chunkBuffer(chunkLength(store.manifest, index)), filled: 0 };
       this.assembling.set(key, a);
     }
     if (offset !== a.filled || offset + bytes.byteLength > a.buf.byteLength) {
@@ -234,7 +239,14 @@ export class SwarmDownload {
       this.input((now) => this.sched.chunkReceived(now, source, index, false));
       return;
     }
-    a.buf.set(bytes, offset);
+    if (bytes instanceof Uint8Array) a.buf.set(bytes, offset);
+    else {
+      let at = offset;
+      for (const part of bytes) {
+        a.buf.set(part, at);
+        at += part.byteLength;
+      }
+    }
     a.filled += bytes.byteLength;
     if (source === ORIGIN_ID) this.originBytes += bytes.byteLength;
     else this.peerBytes += bytes.byteLength;
@@ -244,6 +256,7 @@ export class SwarmDownload {
     const buf = a.buf;
     store.writeChunk(index, buf).then(
       (r) => {
+        this.recycle(buf);
         if (!r.ok) this.init.log('warn', { peer: source, index, reason: r.reason, message: r.message }, 'chunk failed verification');
         else if (!r.duplicate) {
           if (source === ORIGIN_ID) this.fromOrigin++;
@@ -254,6 +267,19 @@ export class SwarmDownload {
       },
       (err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))),
     );
+  }
+
+  /**
+   * Full-size chunk buffers come from a small free list: a fresh 4 MiB buffer per chunk is external memory V8
+   * answers with a full mark-compact every few chunks, which was most of a swarm host's CPU.
+   */
+  private chunkBuffer(length: number): Buffer {
+    const size = this.init.entry.store.manifest.chunkSize;
+    return (length === size ? this.spare.pop() : undefined) ?? Buffer.allocUnsafe(length);
+  }
+
+  private recycle(buf: Buffer): void {
+    if (buf.byteLength === this.init.entry.store.manifest.chunkSize && this.spare.length < SPARE_CHUNK_BUFFERS) this.spare.push(buf);
   }
 
   // ---- scheduler plumbing ----

@@ -14,8 +14,8 @@ export interface HeldRevision {
   has(index: number): boolean;
   /** Verified chunks, bitfield wire form. */
   bitfield(): Uint8Array;
-  /** Reads `length` bytes at `offset` of the bundle (only ever inside verified chunks). */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /** Fills `target` with the bundle bytes at `offset` (only ever inside verified chunks). */
+  readInto(target: Uint8Array, offset: number): Promise<void>;
   /** Subscribes to chunks verified from now on; returns the unsubscribe function. */
   onHave(listener: (index: number) => void): () => void;
 }
@@ -48,17 +48,16 @@ export class FileRevision implements HeldRevision {
     return this.verified.bitfield();
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async readInto(target: Uint8Array, offset: number): Promise<void> {
     this.handle ??= open(this.bundlePath, 'r');
     const handle = await this.handle;
-    const buffer = Buffer.allocUnsafe(length);
+    const length = target.byteLength;
     let at = 0;
     while (at < length) {
-      const { bytesRead } = await handle.read(buffer, at, length - at, offset + at);
+      const { bytesRead } = await handle.read(target, at, length - at, offset + at);
       if (bytesRead === 0) throw new Error(`bundle ${this.bundlePath} ends before ${offset + length}`);
       at += bytesRead;
     }
-    return buffer;
   }
 
   onHave(listener: (index: number) => void): () => void {

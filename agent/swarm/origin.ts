@@ -1,6 +1,7 @@
 // The origin of a revision: the source that holds every chunk (the coordinator's revision store, or S3).
 // The scheduler treats it as a pseudo-peer that it asks only for chunks no reachable peer has; the driver
 // forwards the scheduler's origin transmits to an `OriginLink`.
+import type { Uint8ArrayList } from 'uint8arraylist';
 import type { FleetNode } from '../network/node.ts';
 import type { Manifest } from '../../protocol/chunks/manifest.ts';
 import { Bitfield } from '../../protocol/chunks/bitfield.ts';
@@ -10,7 +11,7 @@ import type { Hello } from './wire.ts';
 
 export interface OriginCallbacks {
   available(ok: boolean): void;
-  piece(index: number, offset: number, bytes: Uint8Array): void;
+  piece(index: number, offset: number, bytes: Uint8Array | Uint8ArrayList): void;
   failed(index: number, reason: string): void;
   /** The origin can never serve this revision (e.g. the S3 object's ETag is not the signed one). */
   fatal(err: Error): void;

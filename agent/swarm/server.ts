@@ -8,7 +8,7 @@ import { chunkLength, chunkOffset } from '../../protocol/chunks/manifest.ts';
 import type { FleetNode } from '../network/node.ts';
 import { FrameQueue, TokenBucket } from './flow.ts';
 import type { HeldRevision, RevisionLocator } from './held.ts';
-import { FRAME, PIECE_BYTES, PROTOCOL_CHUNKS, decodeFrame, encodeFrame, type Hello } from './wire.ts';
+import { FRAME, PIECE_BYTES, PROTOCOL_CHUNKS, decodeFrame, encodeFrame, pieceFrame, type Hello } from './wire.ts';
 
 /** Requester frames are tiny (HELLO, REQUEST, CANCEL). */
 const MAX_REQUESTER_FRAME = 16 * 1024;
@@ -137,8 +137,9 @@ class SessionServer {
     for (let offset = 0; offset < length && !this.abortCurrent && !this.stopped; offset += PIECE_BYTES) {
       const n = Math.min(PIECE_BYTES, length - offset);
       await this.opts.upload.take(n);
-      const bytes = await this.held.read(base + offset, n);
-      await this.out.send(encodeFrame({ type: FRAME.PIECE, index, offset, bytes }));
+      const { frame, body } = pieceFrame(index, offset, n);
+      await this.held.readInto(body, base + offset);
+      await this.out.send(frame);
       this.opts.onServed?.(this.peer, n);
     }
   }

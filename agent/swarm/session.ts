@@ -8,13 +8,15 @@ import type { FleetNode } from '../network/node.ts';
 import { rememberAddrs } from '../network/addresses.ts';
 import { FrameQueue, TokenBucket } from './flow.ts';
 import { bytesOf } from './server.ts';
-import { FRAME, MAX_SESSION_FRAME_BYTES, PROTOCOL_CHUNKS, decodeFrame, encodeFrame, type Hello } from './wire.ts';
+import type { Uint8ArrayList } from 'uint8arraylist';
+import { FRAME, MAX_SESSION_FRAME_BYTES, PROTOCOL_CHUNKS, decodeFrame, decodePiece, encodeFrame, type Hello } from './wire.ts';
 
 export interface SessionHandlers {
   onManifest?(bytes: Uint8Array): void;
   onBitfield?(bytes: Uint8Array): void;
   onHave?(index: number): void;
-  onPiece?(index: number, offset: number, bytes: Uint8Array): void;
+  /** Part of a requested chunk; `bytes` may still be split across the buffers it arrived in. */
+  onPiece?(index: number, offset: number, bytes: Uint8Array | Uint8ArrayList): void;
   onReject?(index: number): void;
   /** The server said why it will not serve (e.g. `revision not held`); the session then ends. */
   onError?(reason: string): void;
@@ -72,8 +74,13 @@ export class ChunkSession {
       const sending = pipe(this.out, (source) => lp.encode(source), s).catch(() => undefined);
       for await (const raw of lp.decode(s.source, { maxDataLength: MAX_SESSION_FRAME_BYTES })) {
         if (this.closed) break;
+        await download.take(raw.byteLength, this.abort.signal);
+        const piece = raw instanceof Uint8Array ? undefined : decodePiece(raw);
+        if (piece !== undefined) {
+          h.onPiece?.(piece.index, piece.offset, piece.bytes);
+          continue;
+        }
         const bytes = bytesOf(raw);
-        await download.take(bytes.byteLength, this.abort.signal);
         const frame = decodeFrame(bytes);
         switch (frame.type) {
           case FRAME.MANIFEST: h.onManifest?.(frame.bytes); break;

@@ -11,7 +11,8 @@ import type { Manifest } from '../../protocol/chunks/manifest.ts';
 import type { RevisionRef } from '../../protocol/messages/intent.ts';
 import { RevisionFetchError, type FetchProgress, type RevisionSource } from '../fetch/revision-source.ts';
 import { seedFetchSource } from '../fetch/seed-fetch.ts';
-import { S3Origin, fetchS3Object, s3ClientFor } from '../fetch/s3-origin.ts';
+// The AWS SDK costs an agent about 20 MiB resident; it is loaded only for revisions that live in S3.
+const loadS3 = (): Promise<typeof import('../fetch/s3-origin.ts')> => import('../fetch/s3-origin.ts');
 import { sleep } from './flow.ts';
 import { SwarmDownload } from './download.ts';
 import type { OriginLink } from './origin.ts';
@@ -42,9 +43,10 @@ export function swarmSource(swarm: AgentSwarm, opts: SwarmSourceOptions): Revisi
       const hello: Hello = { v: 1, bundle: revision.sha256, manifest: manifestHash, wantManifest: false };
       if (!store.isComplete) {
         const rank = Math.max(0, targets.indexOf(swarm.selfId));
+        const origin = await originFor(swarm, revision, manifest, hello);
         const download = new SwarmDownload({
           node: swarm.node, selfId: swarm.selfId, entry, hello,
-          origin: originFor(swarm, revision, manifest, hello),
+          origin,
           rank, hosts: Math.max(1, targets.length), download: swarm.download, log: swarm.log, onProgress, signal,
         });
         for (const peer of targets) download.addPeer(peer, swarm.addrs.get(peer));
@@ -74,9 +76,12 @@ export function swarmSource(swarm: AgentSwarm, opts: SwarmSourceOptions): Revisi
   };
 }
 
-function originFor(swarm: AgentSwarm, revision: RevisionRef, manifest: Manifest, hello: Hello): OriginLink {
+async function originFor(swarm: AgentSwarm, revision: RevisionRef, manifest: Manifest, hello: Hello): Promise<OriginLink> {
   const source = revision.source;
-  if (source.kind === 's3') return new S3Origin(s3ClientFor(swarm.options.s3, source), source, manifest, swarm.download);
+  if (source.kind === 's3') {
+    const { S3Origin, s3ClientFor } = await loadS3();
+    return new S3Origin(s3ClientFor(swarm.options.s3, source), source, manifest, swarm.download);
+  }
   return new SeedOrigin(swarm.node, source.peers, hello, manifest, swarm.download);
 }
 
@@ -173,6 +178,7 @@ function askManifest(swarm: AgentSwarm, target: SessionTarget, hello: Hello): Pr
 
 async function legacyFetch(swarm: AgentSwarm, revision: RevisionRef, destFile: string, onProgress: (p: FetchProgress) => void, signal: AbortSignal): Promise<void> {
   if (revision.source.kind === 's3') {
+    const { fetchS3Object, s3ClientFor } = await loadS3();
     return fetchS3Object(s3ClientFor(swarm.options.s3, revision.source), revision, destFile, onProgress, signal);
   }
   return seedFetchSource(swarm.node).fetch(revision, destFile, onProgress, signal);

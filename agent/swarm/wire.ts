@@ -13,6 +13,8 @@
 // Every frame travels length-prefixed (it-length-prefixed); byte 0 is the frame type. Integers are
 // big-endian u32. Data flows one way per session: a host that wants the requester's chunks dials back.
 
+import type { Uint8ArrayList } from 'uint8arraylist';
+
 /** libp2p protocol id of chunk sessions. */
 export const PROTOCOL_CHUNKS = '/convoy/chunks/1.0.0';
 
@@ -67,12 +69,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case FRAME.ERROR:
       return withType(frame.type, new TextEncoder().encode(frame.reason.slice(0, 500)));
     case FRAME.PIECE: {
-      const out = new Uint8Array(9 + frame.bytes.byteLength);
-      const view = new DataView(out.buffer);
-      out[0] = frame.type;
-      view.setUint32(1, frame.index);
-      view.setUint32(5, frame.offset);
-      out.set(frame.bytes, 9);
+      const { frame: out, body } = pieceFrame(frame.index, frame.offset, frame.bytes.byteLength);
+      body.set(frame.bytes);
       return out;
     }
     default: {
@@ -82,6 +80,29 @@ export function encodeFrame(frame: Frame): Uint8Array {
       return out;
     }
   }
+}
+
+/**
+ * A PIECE frame with its header written and `body` (a view into it) left for the caller to fill: the server
+ * reads bundle bytes straight into the frame instead of reading and then copying them.
+ */
+export function pieceFrame(index: number, offset: number, length: number): { frame: Uint8Array; body: Uint8Array } {
+  const frame = new Uint8Array(9 + length);
+  const view = new DataView(frame.buffer);
+  frame[0] = FRAME.PIECE;
+  view.setUint32(1, index);
+  view.setUint32(5, offset);
+  return { frame, body: frame.subarray(9) };
+}
+
+/**
+ * A received PIECE frame still split across the buffers it arrived in; undefined for any other frame type.
+ * Its body is copied once, into the chunk being assembled, instead of being joined into one buffer first.
+ */
+export function decodePiece(raw: Uint8ArrayList): { index: number; offset: number; bytes: Uint8ArrayList } | undefined {
+  if (raw.byteLength < 1 || raw.get(0) !== FRAME.PIECE) return undefined;
+  if (raw.byteLength < 9) throw new WireError('PIECE frame too short');
+  return { index: raw.getUint32(1), offset: raw.getUint32(5), bytes: raw.sublist(9) };
 }
 
 /** Parses one frame from a peer; throws WireError on anything malformed. */

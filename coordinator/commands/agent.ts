@@ -1,6 +1,5 @@
 // `convoy agent`: run a host agent.
 import type { Command } from 'commander';
-import { runAgentMain } from '../../agent/main.ts';
 
 export function registerAgent(program: Command): void {
   program
@@ -15,6 +14,7 @@ Example agent config:
   tags: { Name: web-1, env: prod }
   trustedCoordinators: [ed25519:...]   # from: convoy keygen`)
     .action(async (opts: { config: string }) => {
+      const { runAgentMain } = await import('../../agent/main.ts'); // only this command needs the agent
       await runAgentMain(opts.config);
       await new Promise(() => undefined);
     });

@@ -10,7 +10,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { createZipFromDirectory, type BundleType } from '../../agent/archive/index.ts';
 import { CoordinatorStore } from '../store/store.ts';
-import { pushRevisionToS3 } from '../revisions/s3-push.ts';
 import { CliError, EXIT } from '../cli/errors.ts';
 import { coordinatorConfig, printJson, type GlobalOptions } from './common.ts';
 import {
@@ -69,7 +68,10 @@ Examples:
       } else {
         throw new CliError(`"${target}" is neither a directory nor a bundle file`, EXIT.usage);
       }
-      if (opts.s3 !== undefined) Object.assign(revision, { s3: await pushRevisionToS3(config, revision.sha256, opts.s3) });
+      if (opts.s3 !== undefined) {
+        const { pushRevisionToS3 } = await import('../revisions/s3-push.ts'); // the S3 SDK only when asked for
+        Object.assign(revision, { s3: await pushRevisionToS3(config, revision.sha256, opts.s3) });
+      }
       if (opts.json) printJson(revision);
       else process.stdout.write(`Revision ${revision.sha256} (${revision.size} bytes, ${revision.bundleType}) stored\n`);
     });

@@ -1,7 +1,6 @@
 // `convoy serve`: run the coordinator daemon.
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { startCoordinatorDaemon } from '../daemon/daemon.ts';
 import { coordinatorConfig, type GlobalOptions } from './common.ts';
 
 export function registerServe(program: Command): void {
@@ -14,6 +13,8 @@ export function registerServe(program: Command): void {
       const logger = pino({ level: config.logLevel, base: { role: 'coordinator' } });
       // As in the agent: a stray rejection inside a network library is logged, not fatal to the daemon.
       process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection (a bug); the daemon keeps running'));
+      // The daemon brings libp2p and the AWS SDK clients; other commands (and `convoy agent`) skip loading them.
+      const { startCoordinatorDaemon } = await import('../daemon/daemon.ts');
       const daemon = await startCoordinatorDaemon(config, logger);
       const shutdown = (): void => {
         daemon.stop().then(() => process.exit(0), () => process.exit(1));

@@ -88,7 +88,8 @@ async function originMain(bundle: string, manifestPath: string, mbps: number): P
     for (let at = 0; at < manifest.bundleSize; at += 256 * 1024) {
       const n = Math.min(256 * 1024, manifest.bundleSize - at);
       await bucket.take(n);
-      const bytes = await held.read(at, n);
+      const bytes = new Uint8Array(n);
+      await held.readInto(bytes, at);
       served += n;
       yield bytes;
     }
@@ -130,15 +131,21 @@ async function hostMain(dir: string, mode: string, originAddr: string, downloadB
     const revision = m.revision as RevisionRef;
     const source = mode === 'swarm' ? swarmSource(swarm, { targetsOf: () => m.targets ?? [] }) : seedFetchSource(node);
     const start = performance.now();
-    let stats: unknown;
-    const child = logger.child({});
-    void child;
+    // Peak of each part of memory while downloading and serving, to tell V8 heap from buffers.
+    const peak = { heapTotal: 0, external: 0, arrayBuffers: 0 };
+    setInterval(() => {
+      const m = process.memoryUsage();
+      peak.heapTotal = Math.max(peak.heapTotal, m.heapTotal);
+      peak.external = Math.max(peak.external, m.external);
+      peak.arrayBuffers = Math.max(peak.arrayBuffers, m.arrayBuffers);
+    }, 100).unref();
+    const stats = peak;
     source.fetch(revision, path.join(dir, 'bundle.out'), () => undefined, new AbortController().signal).then(
       async () => {
         const ms = performance.now() - start;
         // Keep serving until the parent stops us; report the verified copy now.
         process.send?.({ t: 'done', ms, ok: true, hwmKiB: hwmKiB(await readFile('/proc/self/status', 'utf8')), stats } satisfies Msg);
-        setInterval(async () => process.send?.({ t: 'done', ms, ok: true, hwmKiB: hwmKiB(await readFile('/proc/self/status', 'utf8')) } satisfies Msg), 1000).unref();
+        setInterval(async () => process.send?.({ t: 'done', ms, ok: true, hwmKiB: hwmKiB(await readFile('/proc/self/status', 'utf8')), stats } satisfies Msg), 1000).unref();
       },
       async (err: unknown) => {
         const msg = { t: 'done', ms: performance.now() - start, ok: false, error: (err as Error).message, hwmKiB: hwmKiB(await readFile('/proc/self/status', 'utf8')) } satisfies Msg;
@@ -233,7 +240,9 @@ async function parent(args: Args): Promise<void> {
         const failed = done.filter((d) => !d.ok);
         const peak = Math.max(...later.map((d) => d.hwmKiB), ...done.map((d) => d.hwmKiB)) / 1024;
         rows.push([String(n), mode, wall.toFixed(1), (served / size).toFixed(2), peak.toFixed(0), failed.length === 0 ? 'all verified' : `${failed.length} failed: ${failed[0]?.error ?? ''}`]);
-        process.stderr.write(`bench: N=${n} ${mode}: ${wall.toFixed(1)} s, origin ${(served / size).toFixed(2)}x, peak RSS ${peak.toFixed(0)} MiB\n`);
+        const mem = later.map((d) => d.stats as { heapTotal: number; arrayBuffers: number } | undefined).filter((x) => x !== undefined);
+        const maxOf = (k: 'heapTotal' | 'arrayBuffers'): string => (Math.max(0, ...mem.map((m) => m[k])) / MiB).toFixed(0);
+        process.stderr.write(`bench: N=${n} ${mode}: ${wall.toFixed(1)} s, origin ${(served / size).toFixed(2)}x, peak RSS ${peak.toFixed(0)} MiB (largest V8 heap ${maxOf('heapTotal')} MiB, buffers ${maxOf('arrayBuffers')} MiB)\n`);
         for (const h of hosts) h.child.kill('SIGTERM');
         await new Promise((r) => setTimeout(r, 500));
         for (const h of hosts) if (h.child.exitCode === null) h.child.kill('SIGKILL');

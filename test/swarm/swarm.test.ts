@@ -221,10 +221,9 @@ async function maliciousPeer(manifestBytes: Uint8Array, bundlePath: string): Pro
   const node: FleetNode = await createFleetNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [], sharedAddresses: ['/ip4/127.0.0.1'] });
   const manifest = decodeManifest(manifestBytes);
   class Corrupt extends FileRevision {
-    override async read(offset: number, length: number): Promise<Uint8Array> {
-      const bytes = await super.read(offset, length);
-      bytes[0] = (bytes[0] ?? 0) ^ 0xff;
-      return bytes;
+    override async readInto(target: Uint8Array, offset: number): Promise<void> {
+      await super.readInto(target, offset);
+      target[0] = (target[0] ?? 0) ^ 0xff;
     }
   }
   const held = new Corrupt(manifest, sha256Hex(manifestBytes), manifestBytes, bundlePath);
