@@ -38,6 +38,11 @@ export async function createFleetNode(init: FleetNodeInit): Promise<FleetNode> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxMessageSize: 256 * 1024, maxStreamWindowSize: 4 * 1024 * 1024 })],
     peerDiscovery: init.bootstrap.length > 0 ? [bootstrap({ list: [...init.bootstrap], timeout: 100 })] : [],
+    // libp2p pings every connection every 10 s and aborts it when a ping takes over 5 s. A ping queues behind
+    // the chunk data already on the connection, so in a busy swarm (20 hosts, 2 cores) healthy connections
+    // were cut mid-transfer in bursts, every session on them with them. Crashed peers close their sockets;
+    // the monitor is left to find the silent ones, and gets 30 s to do it.
+    connectionMonitor: { pingTimeout: { minTimeout: 30_000 } },
     connectionManager: {
       allow: init.sharedAddresses.map((a) => (a.includes('/ipcidr/') ? a : `${a}/ipcidr/32`)),
       maxConnections: 300,

@@ -250,7 +250,10 @@ export class SwarmDownload {
     a.filled += bytes.byteLength;
     if (source === ORIGIN_ID) this.originBytes += bytes.byteLength;
     else this.peerBytes += bytes.byteLength;
-    if (a.filled < a.buf.byteLength) return;
+    if (a.filled < a.buf.byteLength) {
+      this.input((now) => this.sched.requestProgress(now, source, index));
+      return;
+    }
     this.assembling.delete(key);
     this.requested.get(source)?.delete(index);
     const buf = a.buf;
@@ -302,7 +305,9 @@ export class SwarmDownload {
     if (at === undefined) {
       clearTimeout(this.timer);
       this.timerAt = Infinity;
-    } else if (at !== this.timerAt) {
+    } else if (at < this.timerAt) {
+      // A later deadline (progress moves them every piece) keeps the armed timer: it fires early, finds
+      // nothing due, and the pump after it arms the next one.
       clearTimeout(this.timer);
       this.timerAt = at;
       this.timer = setTimeout(() => {

@@ -29,6 +29,14 @@ export interface SessionTarget {
   readonly addrs?: readonly string[];
 }
 
+/**
+ * How long opening a session may take. Generous on purpose: a new stream's handshake waits behind the chunk
+ * data already queued on the connection (up to a yamux window), and a busy 20-host swarm on 2 cores took over
+ * 5 s; failing then meant re-dialing, re-requesting the chunks elsewhere and more load. A host that is down
+ * refuses the connection at once; a slow dial to one peer holds up no other peer's session.
+ */
+const DIAL_TIMEOUT_MS = 30_000;
+
 export class ChunkSession {
   private readonly out = new FrameQueue();
   private readonly abort = new AbortController();
@@ -36,7 +44,7 @@ export class ChunkSession {
 
   private constructor(readonly peer: string) {}
 
-  static open(node: FleetNode, target: SessionTarget, hello: Hello, download: TokenBucket, handlers: SessionHandlers, dialTimeoutMs = 5000): ChunkSession {
+  static open(node: FleetNode, target: SessionTarget, hello: Hello, download: TokenBucket, handlers: SessionHandlers, dialTimeoutMs = DIAL_TIMEOUT_MS): ChunkSession {
     const session = new ChunkSession(target.peerId);
     void session.run(node, target, hello, download, handlers, dialTimeoutMs);
     return session;
@@ -67,8 +75,13 @@ export class ChunkSession {
     try {
       const peer = peerIdFromString(target.peerId);
       if (target.addrs !== undefined) await rememberAddrs(node, peer, target.addrs);
-      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(dialTimeoutMs)]);
-      stream = await node.dialProtocol(peer, PROTOCOL_CHUNKS, { signal });
+      // The deadline covers the dial only. libp2p keeps the dial's signal on the stream it returns, so a
+      // timeout signal here cut every session dialTimeoutMs after it opened: at 20 hosts, 779 sessions died
+      // mid-chunk in one 64 MiB run, and the re-requests doubled the bytes moved and sent hosts to the origin.
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(new Error(`no chunk session with ${target.peerId} within ${dialTimeoutMs} ms`)), dialTimeoutMs);
+      stream = await node.dialProtocol(peer, PROTOCOL_CHUNKS, { signal: AbortSignal.any([this.abort.signal, deadline.signal]) })
+        .finally(() => clearTimeout(timer));
       this.out.post(encodeFrame({ type: FRAME.HELLO, hello }));
       const s = stream;
       const sending = pipe(this.out, (source) => lp.encode(source), s).catch(() => undefined);

@@ -35,7 +35,7 @@ export function registerDeploy(program: Command): void {
     .option('--application <name>', 'application name (required for Server)')
     .option('--group <name>', 'deployment group name (required for Server)')
     .option('--revision <id>', 'Server: revision id from `convoy push` (full SHA-256 or a unique prefix)')
-    .option('--deployment-config <name>', 'OneAtATime (default), HalfAtATime, AllAtOnce (as CodeDeployDefault.X) or a custom config; Lambda/ECS: see below')
+    .option('--deployment-config <name>', 'CodeDeployDefault.OneAtATime (default), .HalfAtATime, .AllAtOnce (the short names OneAtATime etc. work too unless a custom config has that name) or a custom config; Lambda/ECS: see below')
     .option('--deployment-config-name <name>', 'same as --deployment-config (the aws CLI spelling)')
     .option('--targets <filters>', 'tag filters Key=Value[,Key=Value]; a host matching any filter is a target')
     .option('--file-exists-behavior <b>', 'DISALLOW | OVERWRITE | RETAIN (the appspec value wins)', 'DISALLOW')

@@ -8,10 +8,18 @@ export const PREDEFINED_CONFIG_NAMES = ['CodeDeployDefault.OneAtATime', 'CodeDep
 
 export type CustomConfigLookup = (name: string) => DeploymentConfig | undefined;
 
+/**
+ * A config by name. `OneAtATime`, `HalfAtATime` and `AllAtOnce` also name the predefined configs, unless a
+ * custom config has that name (custom names may not start with `CodeDeployDefault.`, so the long form is
+ * never ambiguous).
+ */
 export function resolveDeploymentConfig(name: string, custom: CustomConfigLookup = () => undefined): DeploymentConfig {
   try {
     if (name.startsWith('CodeDeployDefault.')) return predefinedConfig(name) as DeploymentConfig;
     const found = custom(name);
+    if (found === undefined && PREDEFINED_CONFIG_NAMES.includes(`CodeDeployDefault.${name}` as never)) {
+      return predefinedConfig(`CodeDeployDefault.${name}`) as DeploymentConfig;
+    }
     if (found === undefined) {
       throw new RequestError(`Deployment config "${name}" does not exist (predefined: ${PREDEFINED_CONFIG_NAMES.join(', ')}; create custom ones with convoy deployment-config create)`);
     }

@@ -79,7 +79,7 @@ export const DEFAULT_PEER_SUSPEND_MS = 30_000;
  * runs out when the host ahead is stuck. It was 32 s (2 request timeouts); a 64 MiB revision to 10 hosts then
  * took 32.8 s against 27.8 s for every host pulling the whole bundle from the origin, the grace being most of it.
  */
-export const DEFAULT_ORIGIN_GRACE_MS = 5_000;
+export const DEFAULT_ORIGIN_GRACE_MS = 10_000;
 
 /**
  * Discovery delay before the first origin request: 2 s, about the time a libp2p mesh of 10–30 nodes takes to

@@ -48,6 +48,26 @@ describe('ChunkScheduler', () => {
     expect(requests(drain(s).tx)).toHaveLength(0);
   });
 
+  it('times out a silence, not a slow transfer: progress moves the deadline', () => {
+    const s = make({ chunkCount: 1 });
+    s.peerHave(0, 'a', all(1));
+    s.peerHave(0, 'b', all(1));
+    const [first] = requests(drain(s).tx);
+    const [peer, index] = [first!.split(':')[0]!, Number(first!.split(':')[1])];
+    s.requestProgress(900, peer, index);
+    expect(s.pollTimeout()).toBe(1900);
+    s.handleTimeout(1000);
+    expect(drain(s).tx).toEqual([]);
+    s.requestProgress(1800, peer, index);
+    s.handleTimeout(2799);
+    expect(drain(s).tx).toEqual([]);
+    s.handleTimeout(2800);
+    expect(cancels(drain(s).tx)).toEqual([first]);
+    // Progress on a request that already ended changes nothing.
+    s.requestProgress(2900, peer, index);
+    expect(s.pollTimeout()).toBe(3800);
+  });
+
   it('retries a timed-out request at another peer and cancels the old one', () => {
     const s = make({ chunkCount: 1 });
     s.peerHave(0, 'a', all(1));

@@ -4,7 +4,8 @@
 //
 // Contract (after the shape of quinn-proto's `Connection`):
 // - Inputs (each takes `now` first, never decreasing): `peerHave`, `peerHas`, `chunkReceived`,
-//   `requestFailed`, `peerGone`, `originAvailable`, `handleTimeout` (extra calls are no-ops).
+//   `requestProgress`, `requestFailed`, `peerGone`, `originAvailable`, `handleTimeout` (extra calls are
+//   no-ops).
 // - Outputs, drained after every input in this order: `pollTransmit()` until undefined (send each request,
 //   abort each cancelled stream), `pollEvent()` until undefined, then `pollTimeout()`: call
 //   `handleTimeout(now)` once the clock reaches it.
@@ -184,6 +185,17 @@ export class ChunkScheduler {
     if (state !== undefined) state.failures = 0;
     if (this.verified.set(index)) this.onVerified(index, peer);
     this.schedule();
+  }
+
+  /**
+   * Bytes of an outstanding request arrived. Its deadline restarts: the timeout bounds a silence, not the
+   * whole transfer, so a chunk that is moving slowly (a busy server, a thin link) is not re-requested elsewhere
+   * while its bytes keep coming; each such retry moved the chunk twice.
+   */
+  requestProgress(now: number, peer: PeerId, index: number): void {
+    this.advance(now);
+    const state = this.source(peer);
+    if (state?.inFlight.has(index) === true) state.inFlight.set(index, now + this.limits.requestTimeoutMs);
   }
 
   /** The request failed without data (stream error, refusal). The chunk is retried, preferably elsewhere. */
