@@ -75,9 +75,8 @@ export class ChunkSession {
     try {
       const peer = peerIdFromString(target.peerId);
       if (target.addrs !== undefined) await rememberAddrs(node, peer, target.addrs);
-      // The deadline covers the dial only. libp2p keeps the dial's signal on the stream it returns, so a
-      // timeout signal here cut every session dialTimeoutMs after it opened: at 20 hosts, 779 sessions died
-      // mid-chunk in one 64 MiB run, and the re-requests doubled the bytes moved and sent hosts to the origin.
+      // The deadline covers the dial only: a timer cleared once the stream is open (as in the slot
+      // transport), so no timeout signal stays armed on what libp2p was given for the session's life.
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(new Error(`no chunk session with ${target.peerId} within ${dialTimeoutMs} ms`)), dialTimeoutMs);
       stream = await node.dialProtocol(peer, PROTOCOL_CHUNKS, { signal: AbortSignal.any([this.abort.signal, deadline.signal]) })
