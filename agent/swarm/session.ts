@@ -87,7 +87,7 @@ export class ChunkSession {
       for await (const raw of lp.decode(s.source, { maxDataLength: MAX_SESSION_FRAME_BYTES })) {
         if (this.closed) break;
         await download.take(raw.byteLength, this.abort.signal);
-        const piece = raw instanceof Uint8Array ? undefined : decodePiece(raw);
+        const piece = decodePiece(raw);
         if (piece !== undefined) {
           h.onPiece?.(piece.index, piece.offset, piece.bytes);
           continue;
@@ -98,7 +98,6 @@ export class ChunkSession {
           case FRAME.MANIFEST: h.onManifest?.(frame.bytes); break;
           case FRAME.BITFIELD: h.onBitfield?.(frame.bytes); break;
           case FRAME.HAVE: h.onHave?.(frame.index); break;
-          case FRAME.PIECE: h.onPiece?.(frame.index, frame.offset, frame.bytes); break;
           case FRAME.REJECT: h.onReject?.(frame.index); break;
           case FRAME.ERROR: h.onError?.(frame.reason); this.closed = true; break;
           default: throw new Error(`unexpected frame type ${frame.type} from a server`);

@@ -11,8 +11,6 @@ import type { Manifest } from '../../protocol/chunks/manifest.ts';
 import type { RevisionRef } from '../../protocol/messages/intent.ts';
 import { RevisionFetchError, type FetchProgress, type RevisionSource } from '../fetch/revision-source.ts';
 import { seedFetchSource } from '../fetch/seed-fetch.ts';
-// The AWS SDK costs an agent about 20 MiB resident; it is loaded only for revisions that live in S3.
-const loadS3 = (): Promise<typeof import('../fetch/s3-origin.ts')> => import('../fetch/s3-origin.ts');
 import { sleep } from './flow.ts';
 import { SwarmDownload } from './download.ts';
 import type { OriginLink } from './origin.ts';
@@ -27,6 +25,9 @@ export interface SwarmSourceOptions {
   /** How long to keep asking peers for the manifest when none holds it yet. */
   readonly manifestTimeoutMs?: number;
 }
+
+// The AWS SDK adds about 10 MiB to an agent's resident memory; it is loaded only for revisions in S3.
+const loadS3 = (): Promise<typeof import('../fetch/s3-origin.ts')> => import('../fetch/s3-origin.ts');
 
 const MANIFEST_ASK_TIMEOUT_MS = 4000;
 const MANIFEST_ASK_PARALLEL = 8;

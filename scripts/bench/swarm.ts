@@ -132,14 +132,12 @@ async function hostMain(dir: string, mode: string, originAddr: string, downloadB
     const source = mode === 'swarm' ? swarmSource(swarm, { targetsOf: () => m.targets ?? [] }) : seedFetchSource(node);
     const start = performance.now();
     // Peak of each part of memory while downloading and serving, to tell V8 heap from buffers.
-    const peak = { heapTotal: 0, external: 0, arrayBuffers: 0 };
+    const stats = { heapTotal: 0, arrayBuffers: 0 };
     setInterval(() => {
       const m = process.memoryUsage();
-      peak.heapTotal = Math.max(peak.heapTotal, m.heapTotal);
-      peak.external = Math.max(peak.external, m.external);
-      peak.arrayBuffers = Math.max(peak.arrayBuffers, m.arrayBuffers);
+      stats.heapTotal = Math.max(stats.heapTotal, m.heapTotal);
+      stats.arrayBuffers = Math.max(stats.arrayBuffers, m.arrayBuffers);
     }, 100).unref();
-    const stats = peak;
     source.fetch(revision, path.join(dir, 'bundle.out'), () => undefined, new AbortController().signal).then(
       async () => {
         const ms = performance.now() - start;
