@@ -236,7 +236,17 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       await node.stop();
     },
   };
-  const { server, url } = await startHttpApi(daemon, config, log);
+  let started: Awaited<ReturnType<typeof startHttpApi>>;
+  try {
+    started = await startHttpApi(daemon, config, log);
+  } catch (err) {
+    // The API port is taken (or the host refused it): leave nothing running, so the process exits with the error.
+    await Promise.resolve(platforms.close()).catch(() => undefined);
+    for (const t of timers) clearInterval(t);
+    await Promise.resolve(node.stop()).catch(() => undefined);
+    throw err;
+  }
+  const { server, url } = started;
   (daemon as { apiUrl: string }).apiUrl = url;
   log.info({ api: url, addrs: node.getMultiaddrs().map((a) => a.toString()), coordinatorKey: signer.id }, 'coordinator started');
   return daemon;

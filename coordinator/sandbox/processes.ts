@@ -2,7 +2,7 @@
 // and find every process started inside a sandbox (they inherit CONVOY_SANDBOX) to stop them all.
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
 export function spawnDetached(command: string, args: readonly string[], logFile: string, env: NodeJS.ProcessEnv, cwd: string): number {
@@ -60,6 +60,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Thrown by a waitFor probe when waiting longer cannot help (the awaited process is gone). */
+export class GaveUp extends Error {}
+
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -68,9 +71,61 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
       const value = await probe();
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof GaveUp) throw err;
       lastError = err;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${(lastError as Error).message})` : ''}`);
+}
+
+export interface DaemonPorts { readonly api: number; readonly p2p: number }
+
+/**
+ * Starts a daemon on two ports found free just before. The probe socket is closed before the daemon binds, so
+ * something else (a parallel test, an outgoing connection's ephemeral port) can take a port in between; a
+ * daemon that exits saying EADDRINUSE is started again on fresh ports, any other early exit is reported with
+ * the end of its log.
+ */
+export async function startOnFreePorts<T extends object>(opts: {
+  readonly what: string;
+  readonly timeoutMs: number;
+  readonly logFile: string;
+  readonly start: (ports: DaemonPorts) => Promise<number>;
+  readonly ready: (ports: DaemonPorts) => Promise<T | undefined>;
+  readonly attempts?: number;
+}): Promise<T & { ports: DaemonPorts; pid: number }> {
+  const attempts = opts.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    const ports = { api: await freePort(), p2p: await freePort() };
+    const logStart = await fileSize(opts.logFile);
+    const pid = await opts.start(ports);
+    try {
+      const value = await waitFor(opts.what, opts.timeoutMs, async () => {
+        const v = await opts.ready(ports).catch(() => undefined);
+        if (v === undefined && !isAlive(pid)) throw new DaemonExited(opts.what, await readFrom(opts.logFile, logStart));
+        return v;
+      });
+      return { ...value, ports, pid };
+    } catch (err) {
+      const portTaken = err instanceof DaemonExited && err.output.includes('EADDRINUSE');
+      if (!portTaken || attempt >= attempts) throw err;
+    }
+  }
+}
+
+class DaemonExited extends GaveUp {
+  constructor(what: string, readonly output: string) {
+    const lines = output.trim().split('\n');
+    const errors = lines.filter((l) => /error/i.test(l));
+    super(`${what} exited: ${(errors.length > 0 ? errors.slice(0, 3) : lines.slice(-5)).join('\n')}`);
+  }
+}
+
+async function fileSize(file: string): Promise<number> {
+  return stat(file).then((s) => s.size, () => 0);
+}
+
+async function readFrom(file: string, offset: number): Promise<string> {
+  return readFile(file).then((b) => b.subarray(offset).toString('utf8'), () => '');
 }

@@ -6,10 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify as toYaml } from 'yaml';
 import { generateCoordinatorKey, loadCoordinatorKey } from '../config/keys.ts';
-import { loadCoordinatorConfig } from '../config/config.ts';
 import { ApiClient } from '../cli/client.ts';
 import type { HostHealth } from '../status/fleet-view.ts';
-import { freePort, isAlive, sandboxProcesses, spawnDetached, waitFor } from './processes.ts';
+import { isAlive, sandboxProcesses, spawnDetached, startOnFreePorts, waitFor } from './processes.ts';
 
 export interface SandboxUpOptions {
   readonly dir: string;
@@ -44,16 +43,20 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxState> {
   await mkdir(path.join(dir, 'coordinator'), { recursive: true });
   const keyFile = path.join(dir, 'coordinator', 'key.pem');
   const signer = (await exists(keyFile)) ? await loadCoordinatorKey(keyFile) : await generateCoordinatorKey(keyFile);
-  const [apiPort, p2pPort] = [await freePort(), await freePort()];
   const configFile = path.join(dir, 'coordinator.yaml');
-  await writeFile(configFile, toYaml({
-    dataDir: 'coordinator', keyFile: 'coordinator/key.pem', listen: [`/ip4/127.0.0.1/tcp/${p2pPort}`],
-    api: { host: '127.0.0.1', port: apiPort }, aliveWindowMs: 10_000, logLevel: opts.logLevel ?? 'info',
-  }));
-  const coordinatorPid = startCoordinatorProcess(dir);
-  const client = ApiClient.forConfig(await loadCoordinatorConfig(configFile));
-  const health = await waitFor('the coordinator daemon', 20_000, () => client.get<{ peerId: string }>('/v1/health'));
-  const bootstrap = `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${health.peerId}`;
+  const { ports, pid: coordinatorPid, peerId } = await startOnFreePorts({
+    what: 'the coordinator daemon', timeoutMs: 20_000, logFile: path.join(dir, 'coordinator', 'daemon.log'),
+    start: async (p) => {
+      await writeFile(configFile, toYaml({
+        dataDir: 'coordinator', keyFile: 'coordinator/key.pem', listen: [`/ip4/127.0.0.1/tcp/${p.p2p}`],
+        api: { host: '127.0.0.1', port: p.api }, aliveWindowMs: 10_000, logLevel: opts.logLevel ?? 'info',
+      }));
+      return startCoordinatorProcess(dir);
+    },
+    ready: (p) => new ApiClient(`http://127.0.0.1:${p.api}`).get<{ peerId: string }>('/v1/health'),
+  });
+  const client = new ApiClient(`http://127.0.0.1:${ports.api}`);
+  const bootstrap = `/ip4/127.0.0.1/tcp/${ports.p2p}/p2p/${peerId}`;
 
   const agents: SandboxState['agents'] = [];
   for (let i = 1; i <= opts.agents; i++) {
@@ -68,7 +71,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxState> {
     }));
     agents.push({ name, dir: agentDir, pid: startAgentProcess(dir, name, opts.runtime ?? 'node') });
   }
-  const state: SandboxState = { dir, configFile, apiUrl: `http://127.0.0.1:${apiPort}`, coordinatorPid, coordinatorPeerId: health.peerId, agents };
+  const state: SandboxState = { dir, configFile, apiUrl: `http://127.0.0.1:${ports.api}`, coordinatorPid, coordinatorPeerId: peerId, agents };
   await writeFile(path.join(dir, 'sandbox.json'), JSON.stringify(state, null, 2));
   try {
     await waitFor(`${opts.agents} agents to join the fleet`, opts.joinTimeoutMs ?? 60_000, async () => {

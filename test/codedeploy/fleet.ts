@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify as toYaml, parse as parseYaml } from 'yaml';
 import { sandboxDown, sandboxUp, REPO_ROOT, type SandboxState } from '../../coordinator/sandbox/sandbox.ts';
-import { freePort, spawnDetached, waitFor } from '../../coordinator/sandbox/processes.ts';
+import { spawnDetached, startOnFreePorts } from '../../coordinator/sandbox/processes.ts';
 import { createZipFromDirectory } from '../../agent/archive/index.ts';
 
 export const ACCESS_KEY = { accessKeyId: 'AKIDCONVOYTEST0000001', secretAccessKey: 'convoy-test-secret-key-0123456789' };
@@ -39,24 +39,28 @@ export async function startCodeDeployFleet(opts: { agents?: number; pageSize?: n
   const sandbox = await sandboxUp({ dir, agents: opts.agents ?? 3, tags: { env: 'cd' }, logLevel: 'warn', heartbeatIntervalMs: 500 });
   try {
     const base = parseYaml(await readFile(sandbox.configFile, 'utf8')) as { listen: string[] };
-    const [apiPort, p2pPort] = [await freePort(), await freePort()];
     const configFile = path.join(dir, 'cd-coordinator.yaml');
-    await writeFile(configFile, toYaml({
-      dataDir: 'cd-coordinator', keyFile: 'coordinator/key.pem', listen: [`/ip4/127.0.0.1/tcp/${p2pPort}`],
-      bootstrap: [`${base.listen[0]}/p2p/${sandbox.coordinatorPeerId}`],
-      api: { host: '127.0.0.1', port: apiPort }, aliveWindowMs: 10_000, logLevel: 'info',
-      codedeployApi: { accessKeys: [ACCESS_KEY], region: REGION, accountId: '123456789012', pageSize: opts.pageSize ?? 2 },
-      s3: { endpoint: s3.endpoint, region: REGION, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    }));
     await mkdir(path.join(dir, 'cd-coordinator'), { recursive: true });
-    spawnDetached(process.execPath, [path.join(REPO_ROOT, 'dist', 'coordinator', 'cli', 'bin.js'), 'serve', '--config', configFile],
-      path.join(dir, 'cd-coordinator', 'daemon.log'), { ...process.env, CONVOY_SANDBOX: dir }, dir);
-    const endpoint = `http://127.0.0.1:${apiPort}`;
-    await waitFor('the CodeDeploy coordinator to see the fleet', 45_000, async () => {
-      const res = await fetch(`${endpoint}/v1/fleet`);
-      const { hosts } = (await res.json()) as { hosts: { alive: boolean }[] };
-      return hosts.filter((h) => h.alive).length >= (opts.agents ?? 3) ? true : undefined;
+    const { ports } = await startOnFreePorts({
+      what: 'the CodeDeploy coordinator to see the fleet', timeoutMs: 45_000, logFile: path.join(dir, 'cd-coordinator', 'daemon.log'),
+      start: async (p) => {
+        await writeFile(configFile, toYaml({
+          dataDir: 'cd-coordinator', keyFile: 'coordinator/key.pem', listen: [`/ip4/127.0.0.1/tcp/${p.p2p}`],
+          bootstrap: [`${base.listen[0]}/p2p/${sandbox.coordinatorPeerId}`],
+          api: { host: '127.0.0.1', port: p.api }, aliveWindowMs: 10_000, logLevel: 'info',
+          codedeployApi: { accessKeys: [ACCESS_KEY], region: REGION, accountId: '123456789012', pageSize: opts.pageSize ?? 2 },
+          s3: { endpoint: s3.endpoint, region: REGION, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        }));
+        return spawnDetached(process.execPath, [path.join(REPO_ROOT, 'dist', 'coordinator', 'cli', 'bin.js'), 'serve', '--config', configFile],
+          path.join(dir, 'cd-coordinator', 'daemon.log'), { ...process.env, CONVOY_SANDBOX: dir }, dir);
+      },
+      ready: async (p) => {
+        const res = await fetch(`http://127.0.0.1:${p.api}/v1/fleet`);
+        const { hosts } = (await res.json()) as { hosts: { alive: boolean }[] };
+        return hosts.filter((h) => h.alive).length >= (opts.agents ?? 3) ? {} : undefined;
+      },
     });
+    const endpoint = `http://127.0.0.1:${ports.api}`;
     return {
       dir, sandbox, endpoint, s3Endpoint: s3.endpoint,
       async stop() {
