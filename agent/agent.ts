@@ -23,6 +23,7 @@ import { admitIntent } from './intake/intent-gate.ts';
 import { AgentLayout } from './lifecycle/layout.ts';
 import { runDeployment } from './lifecycle/run-deployment.ts';
 import { stepFor } from './lifecycle/steps.ts';
+import { BundleStager } from './lifecycle/staging.ts';
 import { createReporter, type Reporter } from './reporting/reporter.ts';
 import { startHeartbeats, type HeartbeatControl } from './reporting/heartbeat.ts';
 import { serveStatus } from './reporting/status-server.ts';
@@ -56,6 +57,8 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     targetsOf: (sha) => Object.values(journal.snapshot.deployments).filter((r) => r.intent.revision.sha256 === sha).flatMap((r) => r.intent.targets),
   });
   const bundles = new BundleCache(path.join(config.rootDir, 'bundles'), revisionSource, config.maxRevisions);
+  // A bad bundle fails in DownloadBundle, which unpacks it again and reports why; staging only logs.
+  const staged = new BundleStager((deploymentId, err) => log.debug({ deploymentId, reason: (err as Error).message }, 'bundle not staged ahead'));
   const gossip = async (topic: string, data: Uint8Array): Promise<void> => { await node.services.pubsub.publish(topic, data); };
   const reporter: Reporter = createReporter({ journal, signer, gossip, logger: log });
   const trusted = new Set(config.trustedCoordinators);
@@ -69,7 +72,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       journal, layout, reporter, logger: log, now: Date.now, steps: stepFor,
       stepContext: {
         layout, journal, now: Date.now,
-        bundles,
+        bundles, staged,
         hostEnv: hostEnv(signer.id, config),
         ...(config.destinationRoot !== undefined ? { destinationRoot: config.destinationRoot } : {}),
         runAsAllowed: process.getuid?.() === 0,
@@ -77,7 +80,10 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
         warn: (message, err) => log.warn({ err }, message),
         onDownloadProgress: (id, p) => { logProgress(id, p); publishProgress(id, p); },
       },
-    }, AbortSignal.any([abort.signal, signal]))).finally(() => heartbeats?.beat());
+    }, AbortSignal.any([abort.signal, signal]))).finally(() => {
+      staged.forget(record.intent.deploymentId);
+      heartbeats?.beat();
+    });
     queue = done.catch((err: unknown) => log.error({ err }, 'deployment runner failed'));
     return done.then(() => journal.deployment(record.intent.deploymentId)?.status ?? 'Failed');
   };
@@ -98,11 +104,17 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     log.info({ deploymentId: verdict.intent.deploymentId, revision: verdict.intent.revision.sha256 }, 'intent accepted');
     const intent = verdict.intent;
     // Fetch while waiting for a slot: a host granted later finds the bytes here, coordinator or not.
-    bundles.ensure(intent.revision, (p) => { logProgress(intent.deploymentId, p); publishProgress(intent.deploymentId, p); }, abort.signal, { peers: intent.targets, deadline: intent.expiresAt })
-      .catch((err: unknown) => log.warn({ deploymentId: intent.deploymentId, reason: (err as Error).message }, 'prefetch failed; DownloadBundle will retry'));
-    journal.accept(verdict.intent, verdict.envelope, Date.now())
-      .then((record) => rollout.admit(record))
-      .catch((err: unknown) => log.error({ err }, 'cannot journal intent'));
+    const fetched = bundles.ensure(intent.revision, (p) => { logProgress(intent.deploymentId, p); publishProgress(intent.deploymentId, p); }, abort.signal, { peers: intent.targets, deadline: intent.expiresAt });
+    fetched.catch((err: unknown) => log.warn({ deploymentId: intent.deploymentId, reason: (err as Error).message }, 'prefetch failed; DownloadBundle will retry'));
+    const accepted = journal.accept(verdict.intent, verdict.envelope, Date.now());
+    accepted.then((record) => rollout.admit(record)).catch((err: unknown) => log.error({ err }, 'cannot journal intent'));
+    // Unpack ahead too, so DownloadBundle on the hand-over path is a rename. Not for a deployment this host
+    // has already begun (a restart) or finished.
+    Promise.all([fetched, accepted]).then(([file]) => {
+      const record = journal.deployment(intent.deploymentId);
+      if (record === undefined || record.status !== 'Pending' || record.events.length > 0) return;
+      staged.stage({ deploymentId: intent.deploymentId, paths: layout.deployment(intent), bundleType: intent.revision.bundleType }, file);
+    }, () => undefined);
   };
 
   const onControl = (data: Uint8Array): void => {

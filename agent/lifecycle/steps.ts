@@ -9,6 +9,7 @@ import { install, readLastSuccessfulInstall, writeLastSuccessfulInstall, writeMo
 import { runEventScripts } from '../hooks/index.ts';
 import type { FetchProgress } from '../fetch/revision-source.ts';
 import type { BundleCache } from '../fetch/bundle-cache.ts';
+import type { BundleStager } from './staging.ts';
 import type { Journal } from '../state/journal.ts';
 import type { AgentLayout, DeploymentPaths } from './layout.ts';
 import { loadAppSpec } from './appspec-loader.ts';
@@ -23,6 +24,8 @@ export interface StepContext {
   readonly journal: Journal;
   /** Verified bundles by content hash; fetched ahead while the host waits for its slot. */
   readonly bundles: BundleCache;
+  /** Bundles unpacked ahead, while the host waited for its slot. */
+  readonly staged: BundleStager;
   readonly now: () => number;
   /** Host-level variables added to every hook's environment (CONVOY_HOST, CONVOY_DESTINATION_ROOT, ...). */
   readonly hostEnv: Readonly<Record<string, string>>;
@@ -67,12 +70,15 @@ const downloadBundle: Work = async (ctx) => {
   });
   await rm(paths.bundle, { force: true });
   await link(cached, paths.bundle).catch(() => copyFile(cached, paths.bundle));
-  await extractBundle(paths.bundle, intent.revision.bundleType, paths.archive);
+  const target = { deploymentId: intent.deploymentId, paths, bundleType: intent.revision.bundleType };
+  const unpackedAhead = await ctx.staged.take(target);
+  if (!unpackedAhead) await extractBundle(paths.bundle, intent.revision.bundleType, paths.archive);
   // Refuse a revision with a bad appspec now, before any of its scripts could run.
   await loadAppSpec(paths.archive, intent.appspecFileName);
   await mkdir(ctx.layout.instructionsDir, { recursive: true });
   await writeMostRecentInstall(ctx.layout.instructionsDir, intent.deploymentGroupId, paths.root);
-  return succeeded('DownloadBundle', startedAt, ctx.now(), `revision ${intent.revision.sha256.slice(0, 12)} verified and unpacked`);
+  const how = unpackedAhead ? 'verified and unpacked while waiting for a slot' : 'verified and unpacked';
+  return succeeded('DownloadBundle', startedAt, ctx.now(), `revision ${intent.revision.sha256.slice(0, 12)} ${how}`);
 };
 
 const installStep: Work = async (ctx) => {
