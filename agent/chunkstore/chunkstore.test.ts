@@ -9,6 +9,7 @@ import { buildManifestFromFile } from './build-manifest.ts';
 import { manifestHashOf, sha256 } from './hash.ts';
 import { listRevisions, planRetention, pruneRevisions } from './retention.ts';
 import { ChunkStore } from './store.ts';
+import { Uint8ArrayList } from 'uint8arraylist';
 
 const CHUNK = 4096;
 let root: string;
@@ -176,6 +177,67 @@ describe('ChunkStore', () => {
     const wrong = join(root, 'wrong.tgz');
     await writeFile(wrong, randomBytes(bundle.byteLength));
     await expect(ChunkStore.importBundle(join(root, 'origin2'), manifest, wrong)).rejects.toThrow(/does not match/);
+  });
+});
+
+describe('ChunkStore streaming writes (beginChunk)', () => {
+  /** Chunk i split into `parts` pieces, each piece a Uint8ArrayList of two buffers, as chunk sessions deliver them. */
+  const pieces = (bytes: Uint8Array, parts: number): Uint8ArrayList[] => {
+    const out: Uint8ArrayList[] = [];
+    const step = Math.ceil(bytes.byteLength / parts);
+    for (let at = 0; at < bytes.byteLength; at += step) {
+      const piece = Buffer.from(bytes.subarray(at, Math.min(at + step, bytes.byteLength)));
+      const half = piece.byteLength >> 1;
+      out.push(new Uint8ArrayList(piece.subarray(0, half), piece.subarray(half)));
+    }
+    return out;
+  };
+
+  it('streams a chunk to disk piece by piece, verifies it and journals it so a reopen resumes with it', async () => {
+    const dir = join(root, 'store');
+    const store = await ChunkStore.open(dir, manifest);
+    const writer = store.beginChunk(2)!;
+    for (const p of pieces(chunk(2), 5)) expect(writer.write(p)).toBe(true);
+    expect(store.isVerified(2)).toBe(false);
+    expect(await writer.finish()).toEqual({ ok: true, duplicate: false });
+    expect(store.isVerified(2)).toBe(true);
+    expect(Buffer.from(await store.readChunk(2)).equals(chunk(2))).toBe(true);
+    expect(store.beginChunk(2)).toBeUndefined(); // verified: nothing more to stream
+    await store.close();
+    const reopened = await ChunkStore.open(dir, manifest, { rehash: true });
+    expect(reopened.verifiedChunks()).toEqual([2]);
+    await reopened.close();
+  });
+
+  it('a streamed chunk that fails its hash or comes short is not verified, and the chunk can be fetched again', async () => {
+    const store = await ChunkStore.open(join(root, 'store'), manifest);
+    const bad = Buffer.from(chunk(1));
+    bad[100] ^= 0xff;
+    const w1 = store.beginChunk(1)!;
+    for (const p of pieces(bad, 3)) w1.write(p);
+    expect(await w1.finish()).toMatchObject({ ok: false, reason: 'hash' });
+    const w2 = store.beginChunk(1)!;
+    w2.write(chunk(1).subarray(0, 10));
+    expect(await w2.finish()).toMatchObject({ ok: false, reason: 'length' });
+    expect(store.isVerified(1)).toBe(false);
+    const w3 = store.beginChunk(1)!;
+    expect(w3.write(Buffer.concat([chunk(1), Buffer.from([1])]))).toBe(false); // past the chunk's end
+    for (const p of pieces(chunk(1), 2)) w3.write(p);
+    expect(await w3.finish()).toEqual({ ok: true, duplicate: false });
+    await store.close();
+  });
+
+  it('one streaming writer per chunk; a whole chunk from another sender stops it, and its later bytes never land', async () => {
+    const store = await ChunkStore.open(join(root, 'store'), manifest);
+    const liar = store.beginChunk(0)!;
+    expect(store.beginChunk(0)).toBeUndefined(); // a second sender's bytes are buffered instead
+    const garbage = Buffer.alloc(chunkLength(manifest, 0), 0xee);
+    liar.write(garbage.subarray(0, 1000));
+    expect(await store.writeChunk(0, chunk(0))).toEqual({ ok: true, duplicate: false });
+    expect(liar.write(garbage.subarray(1000, 2000))).toBe(false);
+    expect(await liar.finish()).toMatchObject({ ok: false, reason: 'length' });
+    expect(Buffer.from(await store.readChunk(0)).equals(chunk(0))).toBe(true);
+    await store.close();
   });
 });
 

@@ -7,12 +7,18 @@
 // Crash safety: a chunk's bytes are written and fdatasync'ed before its journal record is appended and
 // fdatasync'ed, so after a crash every journaled chunk is whole; a chunk torn mid-write has no record and is
 // fetched again. `open(..., { rehash: true })` also re-checks journaled chunks against the manifest.
+//
+// A chunk arrives either whole (`writeChunk`) or as it streams in (`beginChunk`): its pieces go to the file as
+// they come, hashed on the way, and the chunk counts as verified only once the hash matched and the journal
+// says so. At most one streaming writer per chunk, and a whole chunk written while one streams first stops it
+// and waits for its writes to land, so bytes from a second sender can never land over verified bytes.
 
 import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Uint8ArrayList } from 'uint8arraylist';
 import { Bitfield } from '../../protocol/chunks/bitfield.ts';
 import { chunkLength, chunkOffset, decodeManifest, encodeManifest } from '../../protocol/chunks/manifest.ts';
 import type { Manifest } from '../../protocol/chunks/manifest.ts';
@@ -50,6 +56,7 @@ export class ChunkStore {
   private journalBytes: number;
   private journalTail: Promise<void> = Promise.resolve();
   private readonly writing = new Map<number, Promise<WriteChunkResult>>();
+  private readonly streaming = new Map<number, ChunkWriter>();
   private done: boolean;
 
   private constructor(dir: string, manifest: Manifest, bundle: FileHandle, journal: FileHandle, journalBytes: number, indices: number[], done: boolean) {
@@ -166,9 +173,33 @@ export class ChunkStore {
     if (this.verified.has(index)) return Promise.resolve({ ok: true, duplicate: true });
     const pending = this.writing.get(index);
     if (pending !== undefined) return pending.then((r) => (r.ok ? { ok: true, duplicate: true } : r));
-    const write = this.persist(index, bytes).finally(() => this.writing.delete(index));
+    const streaming = this.streaming.get(index);
+    const write = (async () => {
+      if (streaming !== undefined) await streaming.abort();
+      await this.bundle.write(bytes, 0, bytes.byteLength, chunkOffset(this.manifest, index));
+      return this.commit(index);
+    })().finally(() => this.writing.delete(index));
     this.writing.set(index, write);
     return write;
+  }
+
+  /**
+   * Starts receiving chunk `index` piece by piece, straight to disk. Undefined when the chunk is verified,
+   * being written, or already streaming from another sender: buffer that sender's bytes and `writeChunk` them.
+   */
+  beginChunk(index: number): ChunkWriter | undefined {
+    if (!this.verified.inRange(index) || this.verified.has(index) || this.writing.has(index) || this.streaming.has(index)) return undefined;
+    const writer = new ChunkWriter(this.bundle, chunkOffset(this.manifest, index), chunkLength(this.manifest, index), this.manifest.chunks[index]!, index, {
+      commit: () => {
+        if (this.verified.has(index)) return Promise.resolve({ ok: true, duplicate: true } as const);
+        const commit = this.commit(index).finally(() => this.writing.delete(index));
+        this.writing.set(index, commit);
+        return commit;
+      },
+      release: (w) => { if (this.streaming.get(index) === w) this.streaming.delete(index); },
+    });
+    this.streaming.set(index, writer);
+    return writer;
   }
 
   /** Reads a verified chunk, for serving it to peers. */
@@ -209,8 +240,8 @@ export class ChunkStore {
     await Promise.all([this.bundle.close(), this.journal.close()]);
   }
 
-  private async persist(index: number, bytes: Uint8Array): Promise<WriteChunkResult> {
-    await this.bundle.write(bytes, 0, bytes.byteLength, chunkOffset(this.manifest, index));
+  /** The chunk's bytes are in the file and match: make them durable, then journal the chunk as verified. */
+  private async commit(index: number): Promise<WriteChunkResult> {
     await this.bundle.datasync();
     const append = this.journalTail.then(async () => {
       const record = journalRecord(this.manifest, index);
@@ -244,6 +275,78 @@ export class ChunkStore {
     await writeDurably(this.dir, 'journal', content);
     this.journal = await open(join(this.dir, 'journal'), fsConstants.O_RDWR);
     this.journalBytes = content.byteLength;
+  }
+}
+
+interface WriterOwner {
+  commit(): Promise<WriteChunkResult>;
+  release(writer: ChunkWriter): void;
+}
+
+/** One chunk streaming to disk from one sender, in order: see ChunkStore.beginChunk. */
+export class ChunkWriter {
+  private readonly hash = createHash('sha256');
+  private received = 0;
+  private writes: Promise<void> = Promise.resolve();
+  private error: Error | undefined;
+  /** finish() or abort() was called: no more bytes are taken. */
+  private closed = false;
+  /** abort() was called: bytes taken but not yet written are dropped. */
+  private aborted = false;
+
+  constructor(
+    private readonly bundle: FileHandle,
+    private readonly offset: number,
+    readonly length: number,
+    private readonly expected: string,
+    readonly index: number,
+    private readonly owner: WriterOwner,
+  ) {}
+
+  get bytesReceived(): number {
+    return this.received;
+  }
+
+  /**
+   * The next bytes of the chunk. They are written from the buffers given, so those must not be reused (network
+   * buffers are not). Refused (false) after finish or abort, or past the chunk's end (the writer is unchanged).
+   */
+  write(bytes: Uint8Array | Uint8ArrayList): boolean {
+    if (this.closed || this.received + bytes.byteLength > this.length) return false;
+    const parts = bytes instanceof Uint8Array ? [bytes] : [...bytes];
+    for (const part of parts) this.hash.update(part);
+    const at = this.offset + this.received;
+    this.received += bytes.byteLength;
+    this.writes = this.writes.then(async () => {
+      if (this.error === undefined && !this.aborted) await this.bundle.writev(parts, at);
+    }).catch((err: unknown) => { this.error = err instanceof Error ? err : new Error(String(err)); });
+    return true;
+  }
+
+  /** Every byte arrived: checks the hash and, on a match, commits the chunk as verified. */
+  async finish(): Promise<WriteChunkResult> {
+    this.closed = true;
+    await this.writes;
+    try {
+      if (this.error !== undefined) throw this.error;
+      if (this.received !== this.length) {
+        return { ok: false, reason: 'length', message: `Chunk ${this.index} has ${this.received} bytes, expected ${this.length}` };
+      }
+      if (this.hash.digest('hex') !== this.expected) {
+        return { ok: false, reason: 'hash', message: `Chunk ${this.index} does not match its SHA-256 in the manifest` };
+      }
+      return await this.owner.commit();
+    } finally {
+      this.owner.release(this);
+    }
+  }
+
+  /** Gives the chunk up: no further bytes are written, and this resolves once the ones under way have landed. */
+  async abort(): Promise<void> {
+    this.closed = true;
+    this.aborted = true;
+    await this.writes;
+    this.owner.release(this);
   }
 }
 

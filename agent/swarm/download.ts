@@ -1,7 +1,7 @@
 // Drives one revision download at one host: owns the only clock and timers, feeds the sans-IO
-// ChunkScheduler with what sessions and the origin report, carries out its transmits, and writes verified
-// chunks to the ChunkStore as they complete (never the whole bundle in memory: at most one buffer per chunk
-// in flight). Peers are the other targets of the deployment plus any host that opens a session to us for the
+// ChunkScheduler with what sessions and the origin report, carries out its transmits, and streams chunk
+// pieces to the ChunkStore as they arrive, from the buffers they arrived in (a chunk is buffered in memory
+// only when a second sender sends it at the same time, in the endgame). Peers are the other targets of the deployment plus any host that opens a session to us for the
 // same revision; a peer that serves a chunk failing its hash is dropped for this revision and logged.
 import { ChunkScheduler } from '../../protocol/chunks/scheduler.ts';
 import { DEFAULT_MAX_IN_FLIGHT_TOTAL, requestTimeoutMsFor } from '../../protocol/chunks/constants.ts';
@@ -9,7 +9,9 @@ import { chunkLength } from '../../protocol/chunks/manifest.ts';
 import type { ChunkSchedulerInit, SchedulerEvent, Transmit } from '../../protocol/chunks/scheduler-types.ts';
 import type { FleetNode } from '../network/node.ts';
 import type { FetchProgress } from '../fetch/revision-source.ts';
+import type { ChunkWriter, WriteChunkResult } from '../chunkstore/store.ts';
 import type { HeldStore } from './catalog.ts';
+import { noteBytesMoved } from '../runtime/heap.ts';
 import { TokenBucket } from './flow.ts';
 import type { OriginLink } from './origin.ts';
 import { ChunkSession, type SessionTarget } from './session.ts';
@@ -20,10 +22,8 @@ export const ORIGIN_ID = 'origin';
 /** Redial a known peer that is not connected at most this often. */
 const REDIAL_MS = 1000;
 const REDIAL_MAX_MS = 5000;
-/** Most chunks buffered in memory at once (in-flight requests): 8 × 4 MiB = 32 MiB. */
+/** Most chunk requests in flight at once (they stream to disk; only endgame duplicates are buffered). */
 const MAX_IN_FLIGHT_TOTAL = 8;
-/** Chunk buffers kept for reuse between chunks (see chunkBuffer); more would only add to resident memory. */
-const SPARE_CHUNK_BUFFERS = 2;
 
 export type SwarmLog = (level: 'debug' | 'info' | 'warn', obj: Record<string, unknown>, msg: string) => void;
 
@@ -55,6 +55,10 @@ export interface DownloadStats {
   readonly ms: number;
 }
 
+type Assembly =
+  | { readonly writer: ChunkWriter; readonly length: number; filled: number }
+  | { readonly buf: Buffer; readonly length: number; filled: number };
+
 interface PeerLink {
   readonly session: ChunkSession;
   announced: boolean;
@@ -75,10 +79,8 @@ export class SwarmDownload {
   private readonly known = new Map<string, KnownPeer>();
   private readonly links = new Map<string, PeerLink>();
   private readonly dropped = new Set<string>();
-  /** `${source}\n${index}` → partially received chunk. */
-  private readonly assembling = new Map<string, { buf: Buffer; filled: number }>();
-  /** Chunk buffers whose bytes are on disk, ready for the next chunk. */
-  private readonly spare: Buffer[] = [];
+  /** `${source}\n${index}` → partially received chunk: streaming to disk, or buffered (a second sender). */
+  private readonly assembling = new Map<string, Assembly>();
   /** Source → chunk indices requested from it and not finished. */
   private readonly requested = new Map<string, Set<number>>();
   private timer: NodeJS.Timeout | undefined;
@@ -140,7 +142,7 @@ export class SwarmDownload {
       failed: (index, reason) => {
         this.init.log('debug', { index, reason }, 'origin request failed');
         this.requested.get(ORIGIN_ID)?.delete(index);
-        this.assembling.delete(`${ORIGIN_ID}\n${index}`);
+        this.dropAssembly(`${ORIGIN_ID}\n${index}`);
         this.input((now) => this.sched.requestFailed(now, ORIGIN_ID, index));
       },
       fatal: (err) => this.fail(err),
@@ -192,7 +194,7 @@ export class SwarmDownload {
         onPiece: (index, offset, bytes) => this.onPiece(peer, index, offset, bytes),
         onReject: (index) => {
           this.requested.get(peer)?.delete(index);
-          this.assembling.delete(`${peer}\n${index}`);
+          this.dropAssembly(`${peer}\n${index}`);
           this.input((now) => this.sched.requestFailed(now, peer, index));
         },
         onClose: (err) => {
@@ -211,7 +213,14 @@ export class SwarmDownload {
 
   private forgetSource(source: string): void {
     this.requested.delete(source);
-    for (const key of [...this.assembling.keys()]) if (key.startsWith(`${source}\n`)) this.assembling.delete(key);
+    for (const key of [...this.assembling.keys()]) if (key.startsWith(`${source}\n`)) this.dropAssembly(key);
+  }
+
+  /** Forgets a partial chunk; a streaming one stops writing (its writes under way still land, then it is free). */
+  private dropAssembly(key: string): void {
+    const a = this.assembling.get(key);
+    this.assembling.delete(key);
+    if (a !== undefined && 'writer' in a) void a.writer.abort();
   }
 
   // ---- data ----
@@ -223,23 +232,31 @@ export class SwarmDownload {
     let a = this.assembling.get(key);
     // A transfer that restarts from byte 0 (the source re-sent the chunk after a reconnect) replaces the old one.
     if (a !== undefined && offset === 0 && a.filled > 0) {
-      this.assembling.delete(key);
+      this.dropAssembly(key);
       a = undefined;
     }
     if (a === undefined) {
       // Only chunks we asked this source for, from their first byte (a cancelled chunk's tail is ignored).
       if (offset !== 0 || this.requested.get(source)?.has(index) !== true || index >= store.manifest.chunks.length) return;
-      a = { buf: this.chunkBuffer(chunkLength(store.manifest, index)), filled: 0 };
+      const length = chunkLength(store.manifest, index);
+      const writer = store.beginChunk(index);
+      a = writer !== undefined ? { writer, length, filled: 0 } : { buf: Buffer.allocUnsafe(length), length, filled: 0 };
       this.assembling.set(key, a);
     }
-    if (offset !== a.filled || offset + bytes.byteLength > a.buf.byteLength) {
-      this.assembling.delete(key);
+    if (offset !== a.filled || offset + bytes.byteLength > a.length) {
+      this.dropAssembly(key);
       this.requested.get(source)?.delete(index);
       this.init.log('warn', { peer: source, index, offset }, 'peer sent chunk bytes out of order or past the chunk end');
       this.input((now) => this.sched.chunkReceived(now, source, index, false));
       return;
     }
-    if (bytes instanceof Uint8Array) a.buf.set(bytes, offset);
+    if ('writer' in a) {
+      // Refused only once the writer was given up (the chunk came whole from another sender meanwhile).
+      if (!a.writer.write(bytes)) {
+        this.assembling.delete(key);
+        return;
+      }
+    } else if (bytes instanceof Uint8Array) a.buf.set(bytes, offset);
     else {
       let at = offset;
       for (const part of bytes) {
@@ -248,42 +265,29 @@ export class SwarmDownload {
       }
     }
     a.filled += bytes.byteLength;
+    noteBytesMoved(bytes.byteLength);
     if (source === ORIGIN_ID) this.originBytes += bytes.byteLength;
     else this.peerBytes += bytes.byteLength;
-    if (a.filled < a.buf.byteLength) {
+    if (a.filled < a.length) {
       this.input((now) => this.sched.requestProgress(now, source, index));
       return;
     }
     this.assembling.delete(key);
     this.requested.get(source)?.delete(index);
-    const buf = a.buf;
-    store.writeChunk(index, buf).then(
+    const length = a.length;
+    const done: Promise<WriteChunkResult> = 'writer' in a ? a.writer.finish() : store.writeChunk(index, a.buf);
+    done.then(
       (r) => {
-        this.recycle(buf);
         if (!r.ok) this.init.log('warn', { peer: source, index, reason: r.reason, message: r.message }, 'chunk failed verification');
         else if (!r.duplicate) {
           if (source === ORIGIN_ID) this.fromOrigin++;
           else this.fromPeers++;
-          this.verifiedBytes += buf.byteLength;
+          this.verifiedBytes += length;
         }
         this.input((now) => this.sched.chunkReceived(now, source, index, r.ok));
       },
       (err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))),
     );
-  }
-
-  /**
-   * Full-size chunk buffers come from a small free list: every fresh buffer is external memory, which V8
-   * answers with a full mark-compact per 64 MiB allocated; in a 10-host swarm those collections took about a
-   * third of the machine's CPU (perf).
-   */
-  private chunkBuffer(length: number): Buffer {
-    const size = this.init.entry.store.manifest.chunkSize;
-    return (length === size ? this.spare.pop() : undefined) ?? Buffer.allocUnsafe(length);
-  }
-
-  private recycle(buf: Buffer): void {
-    if (buf.byteLength === this.init.entry.store.manifest.chunkSize && this.spare.length < SPARE_CHUNK_BUFFERS) this.spare.push(buf);
   }
 
   // ---- scheduler plumbing ----
@@ -332,7 +336,7 @@ export class SwarmDownload {
       else queueMicrotask(() => this.input((now) => this.sched.requestFailed(now, t.peer, t.index)));
     } else {
       this.requested.get(t.peer)?.delete(t.index);
-      this.assembling.delete(`${t.peer}\n${t.index}`);
+      this.dropAssembly(`${t.peer}\n${t.index}`);
       if (t.peer === ORIGIN_ID) this.init.origin?.cancel(t.index);
       else this.links.get(t.peer)?.session.cancel(t.index);
     }
@@ -385,7 +389,7 @@ export class SwarmDownload {
     clearInterval(this.dialTimer);
     for (const link of this.links.values()) link.session.close();
     this.links.clear();
-    this.assembling.clear();
+    for (const key of [...this.assembling.keys()]) this.dropAssembly(key);
     this.init.origin?.close();
   }
 }

@@ -8,6 +8,7 @@ import { chunkLength, chunkOffset } from '../../protocol/chunks/manifest.ts';
 import type { FleetNode } from '../network/node.ts';
 import { FrameQueue, TokenBucket } from './flow.ts';
 import type { HeldRevision, RevisionLocator } from './held.ts';
+import { noteBytesMoved } from '../runtime/heap.ts';
 import { FRAME, PIECE_BYTES, PROTOCOL_CHUNKS, decodeFrame, encodeFrame, pieceFrame, type Hello } from './wire.ts';
 
 /** Requester frames are tiny (HELLO, REQUEST, CANCEL). */
@@ -140,6 +141,7 @@ class SessionServer {
       const { frame, body } = pieceFrame(index, offset, n);
       await this.held.readInto(body, base + offset);
       await this.out.send(frame);
+      noteBytesMoved(n);
       this.opts.onServed?.(this.peer, n);
     }
   }

@@ -30,6 +30,7 @@ import { serveChunks } from '../../agent/swarm/server.ts';
 import { AgentSwarm } from '../../agent/swarm/swarm.ts';
 import { swarmSource } from '../../agent/swarm/swarm-source.ts';
 import { seedFetchSource } from '../../agent/fetch/seed-fetch.ts';
+import { keepYoungGenerationSmall } from '../../agent/runtime/heap.ts';
 
 const MiB = 1024 * 1024;
 const PROTOCOL_BLAST = '/convoy/bench/blast/1.0.0';
@@ -109,6 +110,7 @@ async function originMain(bundle: string, manifestPath: string, mbps: number): P
 
 // ---------------------------------------------------------------- host process
 async function hostMain(dir: string, mode: string, originAddr: string, downloadBps?: number, uploadBps?: number): Promise<void> {
+  keepYoungGenerationSmall(); // as `convoy agent` does
   await mkdir(dir, { recursive: true });
   const node = await newNode('/ip4/127.0.0.1/tcp/0', [originAddr]);
   const logger = pino({ level: process.env.BENCH_LOG ?? 'warn' }, pino.destination(2));
@@ -157,7 +159,7 @@ async function hostMain(dir: string, mode: string, originAddr: string, downloadB
 
 // ---------------------------------------------------------------- parent
 function spawnChild(args: string[]): { child: ChildProcess; next: (t: Msg['t']) => Promise<Msg> } {
-  const child = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-semi-space-size=4'] });
+  const child = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
   const waiting: { t: string; resolve: (m: Msg) => void }[] = [];
   const inbox: Msg[] = [];
   child.on('message', (m: Msg) => {

@@ -1,0 +1,45 @@
+// The two heap settings run in a child process (V8 flags are per process) of the compiled agent code
+// (`npm test` builds dist/ first), so a Node upgrade that drops or renames a flag fails here, not silently.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expect, it } from 'vitest';
+import { REPO_ROOT } from '../../coordinator/sandbox/sandbox.ts';
+
+const HEAP = pathToFileURL(path.join(REPO_ROOT, 'dist', 'agent', 'runtime', 'heap.js')).href;
+
+function runScript(source: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', source], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim())));
+  });
+}
+
+/** Allocates objects that survive scavenges, which is what makes V8 grow its young generation. */
+const CHURN = `let keep = []; for (let i = 0; i < 2e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 200000) keep = []; }`;
+const NEW_SPACE = `(await import('node:v8')).default.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size`;
+
+it('keepYoungGenerationSmall stops the young generation from growing to its 32 MiB default', async () => {
+  const grown = Number(await runScript(`${CHURN}; console.log(${NEW_SPACE});`));
+  const kept = Number(await runScript(`(await import('${HEAP}')).keepYoungGenerationSmall(); ${CHURN}; console.log(${NEW_SPACE});`));
+  expect(grown).toBeGreaterThan(8 * 1024 * 1024);
+  expect(kept).toBeLessThanOrEqual(4 * 1024 * 1024);
+});
+
+it('noteBytesMoved starts a full collection once 16 MiB have moved, and not before', async () => {
+  const out = await runScript(`
+    const { PerformanceObserver, constants } = await import('node:perf_hooks');
+    const { noteBytesMoved } = await import('${HEAP}');
+    let majors = 0;
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++; }).observe({ entryTypes: ['gc'] });
+    const settle = () => new Promise((r) => setTimeout(r, 300));
+    noteBytesMoved(15 * 1024 * 1024);
+    await settle();
+    const before = majors;
+    noteBytesMoved(1024 * 1024);
+    for (let i = 0; i < 20 && majors === before; i++) await settle();
+    console.log(JSON.stringify({ before, after: majors }));
+  `);
+  const { before, after } = JSON.parse(out) as { before: number; after: number };
+  expect(before).toBe(0);
+  expect(after).toBeGreaterThan(0);
+});
