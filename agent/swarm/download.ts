@@ -1,8 +1,9 @@
 // Drives one revision download at one host: owns the only clock and timers, feeds the sans-IO
 // ChunkScheduler with what sessions and the origin report, carries out its transmits, and streams chunk
 // pieces to the ChunkStore as they arrive, from the buffers they arrived in (a chunk is buffered in memory
-// only when a second sender sends it at the same time, in the endgame). Peers are the other targets of the deployment plus any host that opens a session to us for the
-// same revision; a peer that serves a chunk failing its hash is dropped for this revision and logged.
+// only when a second sender sends it at the same time, in the endgame). Peers are the other targets of the
+// deployment plus any host that opens a session to us for the same revision; a peer that serves a chunk
+// failing its hash is dropped for this revision and logged.
 import { ChunkScheduler } from '../../protocol/chunks/scheduler.ts';
 import { DEFAULT_MAX_IN_FLIGHT_TOTAL, requestTimeoutMsFor } from '../../protocol/chunks/constants.ts';
 import { chunkLength } from '../../protocol/chunks/manifest.ts';
