@@ -104,6 +104,8 @@ export class RolloutManager {
       rng: { int: (min, max) => min + Math.floor(this.c.random() * (max - min + 1)) },
       ...(durable !== undefined ? { durable } : {}),
       ...(record.status === 'Succeeded' || record.status === 'Failed' ? { completedOutcome: record.status === 'Succeeded' ? 'succeeded' as const : 'failed' as const } : {}),
+      // Journaled before the first event runs; stands for the grant, which is not written before deploying.
+      deployStarted: record.events.length > 0,
     }, {
       persist: (state) => opened.file.write(encodeDurable(state)),
       send: (to, msg) => this.c.transport.send(to, msg),

@@ -41,6 +41,13 @@ export interface SlotNodeInit {
    * yet ended its tenure. Without it a recovered 'holding' tenure is burned: the host is unhealthy.
    */
   readonly completedOutcome?: 'succeeded' | 'failed';
+  /**
+   * The host's own journal shows it began deploying this deployment before the restart (a lifecycle event
+   * was journaled as started). The grant is not written here before the host deploys: the journal's record,
+   * written before the first event runs, stands for it. A recovered claim found granted to this host then
+   * ends its tenure as a crashed holder's would (burned, or per `completedOutcome`), never with a yield.
+   */
+  readonly deployStarted?: boolean;
   readonly timing?: Partial<SlotTiming>;
 }
 
@@ -78,6 +85,8 @@ export class SlotNode implements ProposerHost {
   private durable: DurableState & { self: SelfRecord; stopped: boolean; maxRound: number; revokes: string[] };
   private readonly isAcceptor: boolean;
   private readonly proposer: Proposer;
+  /** What the host's journal said at a restart (see SlotNodeInit). */
+  private readonly recovered: { readonly deployStarted: boolean; readonly completed?: 'succeeded' | 'failed' };
   private readonly transmits: Transmit[] = [];
   private readonly loopback: SlotMessage[] = [];
   private readonly events: SlotEvent[] = [];
@@ -106,6 +115,7 @@ export class SlotNode implements ProposerHost {
     this.rng = init.rng;
     const d = init.durable;
     this.durable = d === undefined ? freshDurable(this.k) : recoverDurable(d, init.nodeId, init.completedOutcome);
+    this.recovered = { deployStarted: init.deployStarted === true, ...(init.completedOutcome !== undefined ? { completed: init.completedOutcome } : {}) };
     this.view = new LearnedView(this.targets, this.k, this.m, this.durable.log);
     this.durable = { ...this.durable, log: this.view.log };
     this.proposer = new Proposer(this);
@@ -446,11 +456,19 @@ export class SlotNode implements ProposerHost {
       // Lazy: a restart with the claim still on disk finds the entry chosen for someone else and idles.
       if (v.kind !== 'grant' || v.host !== this.nodeId) return this.setSelfLazily({ phase: 'idle' });
       const tenure = self.entry >> 1;
+      if (self.stale && (this.recovered.deployStarted || this.recovered.completed !== undefined)) {
+        // Granted, deployed (the journal says so) and restarted before the holding state reached disk: end
+        // the tenure as a crashed holder does. No end value was sent for it: 'ending' is written first.
+        const kind = this.recovered.completed === 'succeeded' ? 'release' : 'burn';
+        return this.setSelf({ phase: 'ending', slot: self.slot, entry: self.entry + 1, value: { kind, host: this.nodeId } });
+      }
       if (self.stale || this.durable.stopped) {
         // Claimed before a restart or a stop: never deploy under this tenure, give it back.
         return this.setSelf({ phase: 'ending', slot: self.slot, entry: self.entry + 1, value: { kind: 'yield', host: this.nodeId } });
       }
-      this.setSelf({ phase: 'holding', slot: self.slot, entry: self.entry });
+      // Lazy: the host journals its first lifecycle event before it runs, and a restart told so (deployStarted)
+      // treats the claim left on disk as this tenure. One fsync less on every hand-over.
+      this.setSelfLazily({ phase: 'holding', slot: self.slot, entry: self.entry });
       this.events.push({ type: 'slot:granted', slot: self.slot, tenure });
       return;
     }

@@ -100,6 +100,8 @@ export class Cluster {
       ...(this.init.committeeSize !== undefined ? { committeeSize: this.init.committeeSize } : {}),
       rng: h.rng.fork(),
       ...(h.disk !== undefined ? { durable: h.disk } : {}),
+      // The agent's journal: a host records its first lifecycle event before it runs (here: at the grant).
+      deployStarted: h.deployed,
     });
     this.log(`${id} open`);
     this.input(h, (n) => n.start(this.now));

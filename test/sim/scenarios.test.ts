@@ -98,6 +98,25 @@ describe('slots: scenarios', () => {
     expect(finalStates(c)).toEqual(['failed']);
   });
 
+  it('slots: the grant is not on disk when the host deploys; its journal decides the tenure after a crash', () => {
+    for (const journaled of [true, false]) {
+      const c = scenario({ deployMs: [2_000, 2_000] });
+      openAll(c);
+      expect(run(c, () => deploying(c).length === 1, 5_000)).toBe(true);
+      const holder = deploying(c)[0]!;
+      // The holding state is written lazily: the claim is what the disk says (no fsync on the hand-over path).
+      expect(c.host(holder).disk?.self.phase).toBe('claiming');
+      c.crash(holder);
+      // journaled = the agent recorded its first lifecycle event; otherwise it crashed before doing anything.
+      c.host(holder).deployed = journaled;
+      if (!journaled) c.host(holder).failed = false;
+      c.open(holder);
+      expect(run(c, () => c.allFinal())).toBe(true);
+      expect(c.checker.chosen.get('0:1')).toEqual({ kind: journaled ? 'burn' : 'yield', host: holder });
+      expect(finalStates(c)).toEqual([journaled ? 'failed' : 'succeeded']);
+    }
+  });
+
   it('slots: a restarted claimant whose grant was chosen yields instead of deploying', () => {
     const c = scenario();
     c.net.filter = (p) => p.msg.type === 'accepted' || p.msg.type === 'chosen'; // claimant never learns
