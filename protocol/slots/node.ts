@@ -96,6 +96,8 @@ export class SlotNode implements ProposerHost {
   private started = false;
   private finalEmitted = false;
   private planned: Work | null = null;
+  /** When askSenderForGap last sent a query. */
+  private gapAskedAt = -Infinity;
   /** Current catch-up period: backs off while nothing is missing, back to syncMs on a gap. */
   private syncIntervalMs: number;
 
@@ -312,6 +314,7 @@ export class SlotNode implements ProposerHost {
           this.events.push({ type: 'message:rejected', from, reason: 'slot out of range' });
           return;
         }
+        if (msg.entry > this.view.log[msg.slot]!.length) this.askSenderForGap(now, from);
         this.learnChosen(now, msg.slot, msg.entry, msg.value, false);
         return;
       case 'query':
@@ -364,6 +367,17 @@ export class SlotNode implements ProposerHost {
         this.send(from, { type: 'chosen', deployment: this.deployment, slot: s, entry: e, value: log[e]! });
       }
     }
+  }
+
+  /**
+   * A chosen value arrived past a hole in our log: its sender knows the log that far, so ask it at once (at
+   * most once per retryMs). Waiting for the catch-up timer cost a hand-over up to syncMs: a host named `next`
+   * that had missed the slot's first grant could not read the release and claimed only after its timer.
+   */
+  private askSenderForGap(now: number, from: string): void {
+    if (from === this.nodeId || now < this.gapAskedAt + this.timing.retryMs) return;
+    this.gapAskedAt = now;
+    this.send(from, { type: 'query', deployment: this.deployment, known: this.view.knownLengths() });
   }
 
   /** Learned an entry past a hole in a log: some chosen value did not reach us; catch up soon. */

@@ -117,6 +117,20 @@ describe('slots: scenarios', () => {
     }
   });
 
+  it('slots: a next host that missed the slot\'s first grant asks the releaser at once and claims (N=3)', () => {
+    const c = scenario({ deployMs: [500, 500] });
+    c.net.filter = (p) => p.msg.type === 'chosen' && p.msg.entry === 0; // nobody but the holder learns grant 0
+    openAll(c);
+    expect(run(c, () => c.checker.chosen.has('0:1'), 5_000)).toBe(true);
+    c.net.filter = null;
+    const released = c.now;
+    expect(run(c, () => c.checker.chosen.has('0:2'), 5_000)).toBe(true);
+    // Waiting for the catch-up timer (syncMs, 2 s) or the claim timers instead took the better part of a second.
+    expect(c.now - released).toBeLessThan(150);
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(finalStates(c)).toEqual(['succeeded']);
+  });
+
   it('slots: a restarted claimant whose grant was chosen yields instead of deploying', () => {
     const c = scenario();
     c.net.filter = (p) => p.msg.type === 'accepted' || p.msg.type === 'chosen'; // claimant never learns
