@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSeed, Prng } from './prng.ts';
+import { parseSeed, Prng, saltSeed } from './prng.ts';
 
 describe('Prng', () => {
   it('pins its output for seed 42 (an algorithm change shows as a diff)', () => {
@@ -56,6 +56,15 @@ describe('Prng', () => {
     const p = new Prng(5);
     expect([...p.shuffle([1, 2, 3, 4, 5])].sort()).toEqual([1, 2, 3, 4, 5]);
     expect(new Prng(9).fork().u32()).toBe(new Prng(9).fork().u32());
+  });
+  it('saltSeed() keeps seeds below 2^31 as they were and every bit of larger ones', () => {
+    expect(saltSeed(12345, 0x5eed)).toBe(12345 ^ 0x5eed);
+    for (const seed of [2 ** 31 + 7, 467939163236, 0x0123456789abc]) {
+      const salted = saltSeed(seed, 0x5eed);
+      expect(Number.isSafeInteger(salted) && salted >= 0).toBe(true);
+      expect(() => new Prng(salted)).not.toThrow();
+      expect(saltSeed(seed + 2 ** 32, 0x5eed)).not.toBe(salted);
+    }
   });
   it('parseSeed() accepts decimals and commit hashes', () => {
     expect(parseSeed('123')).toBe(123);

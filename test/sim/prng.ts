@@ -1,6 +1,15 @@
 // Seeded PRNG for the simulator: xoshiro128** seeded through splitmix32. Integer-only API so runs
 // are bit-for-bit reproducible from the seed. Pinned outputs in prng.test.ts catch algorithm drift.
 
+/**
+ * A seed for a run's root stream, salted so it differs from streams seeded with the run's number itself. The
+ * salt goes into the low 32 bits only: `seed ^ salt` would truncate a seed to 32 signed bits, turning every
+ * seed at or above 2^31 negative (refused) and mapping seeds that differ only above bit 32 onto one stream.
+ */
+export function saltSeed(seed: number, salt: number): number {
+  return Math.floor(seed / 2 ** 32) * 2 ** 32 + ((seed ^ salt) >>> 0);
+}
+
 export class Prng {
   private s0: number;
   private s1: number;

@@ -6,7 +6,7 @@ import { LearnedView } from '../../protocol/slots/view.ts';
 import { InvariantViolation } from './checkers.ts';
 import { Cluster } from './cluster.ts';
 import { swarmOptions, type SimOptions } from './options.ts';
-import { Prng } from './prng.ts';
+import { Prng, saltSeed } from './prng.ts';
 
 export type FailureKind = 'crash' | 'liveness' | 'correctness';
 export const EXIT_CODES: Record<FailureKind, number> = { crash: 127, liveness: 128, correctness: 129 };
@@ -25,7 +25,7 @@ export interface SimResult {
 
 export function runSeed(seed: number, opts?: { trace?: boolean; options?: SimOptions }): SimResult {
   const options = opts?.options ?? swarmOptions(seed);
-  const root = new Prng(seed ^ 0x5eed);
+  const root = new Prng(saltSeed(seed, 0x5eed));
   const cluster = new Cluster(
     { n: options.n, config: options.config, ...(options.committeeSize ? { committeeSize: options.committeeSize } : {}), network: options.network, deployMs: options.deployMs, failPerMille: options.failPerMille },
     root.fork(),
