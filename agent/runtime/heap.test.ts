@@ -25,14 +25,14 @@ it('keepYoungGenerationSmall stops the young generation from growing to its 32 M
   expect(kept).toBeLessThanOrEqual(4 * 1024 * 1024);
 });
 
-it('noteBytesMoved starts a full collection once 16 MiB have moved, and not before', async () => {
+it('noteBytesMoved starts a full collection once 32 MiB have moved, and not before', async () => {
   const out = await runScript(`
     const { PerformanceObserver, constants } = await import('node:perf_hooks');
     const { noteBytesMoved } = await import('${HEAP}');
     let majors = 0;
     new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++; }).observe({ entryTypes: ['gc'] });
     const settle = () => new Promise((r) => setTimeout(r, 300));
-    noteBytesMoved(15 * 1024 * 1024);
+    noteBytesMoved(31 * 1024 * 1024);
     await settle();
     const before = majors;
     noteBytesMoved(1024 * 1024);
