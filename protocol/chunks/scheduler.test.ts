@@ -148,6 +148,9 @@ describe('ChunkScheduler', () => {
     expect(ev).toEqual([{ type: 'peer:dropped', peer: 'bad', reason: 'corrupt-chunk', index: bad }]);
     expect(cancels(tx).sort()).toEqual(reqs.slice(1).sort());
     expect(s.isDropped('bad')).toBe(true);
+    // A second chunk of it whose check was under way fails too: no second drop.
+    s.chunkReceived(1, 'bad', Number(reqs[1]!.split(':')[1]), false);
+    expect(drain(s).ev).toEqual([]);
     s.peerHave(2, 'bad', all(6));
     expect(drain(s).tx).toEqual([]);
     expect(s.availabilityOf(0)).toBe(0);

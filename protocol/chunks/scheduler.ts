@@ -405,6 +405,8 @@ export class ChunkScheduler {
 
   private dropPeer(peer: PeerId, reason: DropReason, index?: number): void {
     const origin = this.origin;
+    // Once: a dropped peer's other chunks can still come back failed (their checks were under way).
+    if (origin?.id === peer ? origin.dropped : this.dropped.has(peer)) return;
     if (origin?.id === peer) {
       for (const i of [...origin.inFlight.keys()]) this.cancelRequest(peer, i);
       origin.dropped = true;
