@@ -14,7 +14,7 @@ import { sandboxDown, sandboxUp } from '../../coordinator/sandbox/sandbox.ts';
 import { loadCoordinatorConfig } from '../../coordinator/config/config.ts';
 import { ApiClient } from '../../coordinator/cli/client.ts';
 import { pushDirectory } from '../../coordinator/commands/push.ts';
-import type { DeploymentView } from '../../coordinator/status/deployment-view.ts';
+import { deployAndWait } from './deployment.ts';
 
 const MiB = 1024 * 1024;
 
@@ -62,15 +62,7 @@ async function main(): Promise<void> {
       const api = ApiClient.forConfig(config);
       const t0 = Date.now();
       process.stdout.write('deploying... ');
-      const { deploymentId } = await api.post<{ deploymentId: string }>('/v1/deployments', {
-        application: 'bench', deploymentGroup: 'memory', revision: revision.sha256, config: 'CodeDeployDefault.AllAtOnce', targets: [],
-      });
-      let view: DeploymentView;
-      for (;;) {
-        view = await api.get<DeploymentView>(`/v1/deployments/${deploymentId}`);
-        if (view.status !== 'InProgress' && view.status !== 'Created') break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      const view = await deployAndWait(api, { application: 'bench', deploymentGroup: 'memory', revision: revision.sha256, config: 'CodeDeployDefault.AllAtOnce' }, 500);
       const seconds = (Date.now() - t0) / 1000;
       const after = await Promise.all(sandbox.agents.map((a) => memory(a.pid)));
       console.log(`${view.status} in ${seconds.toFixed(1)} s\n`);

@@ -16,7 +16,7 @@ import { sandboxDown, sandboxUp } from '../../coordinator/sandbox/sandbox.ts';
 import { loadCoordinatorConfig } from '../../coordinator/config/config.ts';
 import { ApiClient } from '../../coordinator/cli/client.ts';
 import { pushDirectory } from '../../coordinator/commands/push.ts';
-import type { DeploymentView } from '../../coordinator/status/deployment-view.ts';
+import { deployAndWait } from './deployment.ts';
 
 interface Traffic { sent: number; received: number; gossipSent: number; gossipReceived: number }
 interface Result { n: number; fromRelease: number[]; fromLastHook: number[]; traffic: Traffic[]; totalS: number; cpu: ProcessUsage[] }
@@ -59,15 +59,8 @@ async function runOnce(n: number): Promise<Result> {
     const api = ApiClient.forConfig(config);
     const before = await Promise.all(sandbox.agents.map((a) => usage(a.pid)));
     const t0 = Date.now();
-    const { deploymentId } = await api.post<{ deploymentId: string }>('/v1/deployments', {
-      application: 'bench', deploymentGroup: `g${n}`, revision: revision.sha256, config: 'CodeDeployDefault.OneAtATime', targets: [],
-    });
-    let view: DeploymentView;
-    for (;;) {
-      view = await api.get<DeploymentView>(`/v1/deployments/${deploymentId}`);
-      if (view.status !== 'InProgress' && view.status !== 'Created') break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const view = await deployAndWait(api, { application: 'bench', deploymentGroup: `g${n}`, revision: revision.sha256, config: 'CodeDeployDefault.OneAtATime' }, 250);
+    const deploymentId = view.deploymentId;
     const totalS = (Date.now() - t0) / 1000;
     const after = await Promise.all(sandbox.agents.map((a) => usage(a.pid)));
     const cpu = after.map((u, i) => ({ cpuMs: u.cpuMs - before[i]!.cpuMs, writes: u.writes - before[i]!.writes }));
