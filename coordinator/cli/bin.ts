@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The `convoy` executable (package.json bin).
-import '../../protocol/polyfills.ts';
-import { main } from './main.ts';
+// The `convoy` executable (package.json bin). The rest of the CLI is imported dynamically, after the young
+// generation setting: an ES module graph is loaded and parsed in full before any of it runs, and parsing
+// libp2p alone grows V8's young generation.
+import '../../agent/runtime/young-generation.ts';
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+await import('../../protocol/polyfills.ts');
+const { main } = await import('./main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -14,8 +14,6 @@ Example agent config:
   tags: { Name: web-1, env: prod }
   trustedCoordinators: [ed25519:...]   # from: convoy keygen`)
     .action(async (opts: { config: string }) => {
-      const { keepYoungGenerationSmall } = await import('../../agent/runtime/heap.ts');
-      keepYoungGenerationSmall(); // before the agent's modules load
       const { runAgentMain } = await import('../../agent/main.ts'); // only this command needs the agent
       await runAgentMain(opts.config);
       await new Promise(() => undefined);
