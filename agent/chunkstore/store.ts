@@ -297,15 +297,11 @@ export class ChunkWriter {
   constructor(
     private readonly bundle: FileHandle,
     private readonly offset: number,
-    readonly length: number,
+    private readonly length: number,
     private readonly expected: string,
-    readonly index: number,
+    private readonly index: number,
     private readonly owner: WriterOwner,
   ) {}
-
-  get bytesReceived(): number {
-    return this.received;
-  }
 
   /**
    * The next bytes of the chunk. They are written from the buffers given, so those must not be reused (network

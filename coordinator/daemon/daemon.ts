@@ -228,22 +228,21 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       await publishControl({ type: 'control', v: CONTROL_VERSION, command: 'declare-dead', deploymentId: id, host, issuedAt: Date.now() });
       log.warn({ deploymentId: id, host }, 'host declared dead by the operator');
     },
-    async stop() {
-      await platforms.close();
-      for (const t of timers) clearInterval(t);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await store.flushFleet();
-      await node.stop();
-    },
+    stop: () => stopAll(server),
+  };
+  const stopAll = async (api: Server | undefined): Promise<void> => {
+    await platforms.close();
+    for (const t of timers) clearInterval(t);
+    if (api !== undefined) await new Promise<void>((resolve) => api.close(() => resolve()));
+    await store.flushFleet();
+    await node.stop();
   };
   let started: Awaited<ReturnType<typeof startHttpApi>>;
   try {
     started = await startHttpApi(daemon, config, log);
   } catch (err) {
     // The API port is taken (or the host refused it): leave nothing running, so the process exits with the error.
-    await Promise.resolve(platforms.close()).catch(() => undefined);
-    for (const t of timers) clearInterval(t);
-    await Promise.resolve(node.stop()).catch(() => undefined);
+    await stopAll(undefined).catch(() => undefined);
     throw err;
   }
   const { server, url } = started;
