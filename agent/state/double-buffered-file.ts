@@ -7,7 +7,8 @@
 // 3.8 ms for temp file + fsync + rename + directory fsync.
 // A state that outgrows its region moves the file to larger regions once, through a temp file + rename.
 import { createHash } from 'node:crypto';
-import { open, readFile, rm } from 'node:fs/promises';
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { writeFileDurable } from './durable-file.ts';
 
 const MAGIC = 0x43565931; // "CVY1"
@@ -62,14 +63,7 @@ export class DoubleBufferedFile {
     if (!this.exists || region.length > this.regionBytes) {
       await this.relocate(seq, region);
     } else {
-      // Opened per write: no descriptor outlives a write, so an owner that never closes leaks nothing.
-      const handle = await open(this.file, 'r+');
-      try {
-        await handle.write(region, 0, region.length, Number(seq % 2n) * this.regionBytes);
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
+      writeInPlace(this.file, region, Number(seq % 2n) * this.regionBytes);
     }
     this.seq = seq;
   }
@@ -90,6 +84,22 @@ export class DoubleBufferedFile {
     this.regionBytes = regionBytes;
     if (this.legacy !== undefined) await rm(this.legacy, { force: true });
     this.legacy = undefined;
+  }
+}
+
+/**
+ * Synchronous on purpose: the write lands in the page cache and the fdatasync flushes one small region
+ * (measured here ~0.4 ms). Done async, open, write, datasync and close each wait for an event-loop turn,
+ * and on a busy agent those turns, not the disk, made a persist take 5-25 ms on the hand-over path.
+ * Opened per write: no descriptor outlives a write, so an owner that never closes leaks nothing.
+ */
+function writeInPlace(file: string, region: Uint8Array, position: number): void {
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, region, 0, region.length, position);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
