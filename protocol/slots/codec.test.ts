@@ -21,6 +21,7 @@ describe('codec', () => {
       { type: 'nack', ...base, ballot: b, promised: { round: 9, nodeId: 'peerC' } },
       { type: 'chosen', ...base, entry: 3, value: { kind: 'burn', host: 'peerB' } },
       { type: 'query', deployment: 'd-1', known: [0, 4, 7] },
+      { type: 'handoff', ...base, entry: 3, value: { kind: 'release', host: 'peerA', next: 'peerB' } },
     ];
     for (const m of msgs) expect(decodeMessage(encodeMessage(m))).toEqual({ ok: true, value: m });
   });
@@ -41,6 +42,9 @@ describe('codec', () => {
     expect(reason({ type: 'chosen', ...base, entry: 3, value: { kind: 'close' } })).toMatch(/close only opens/);
     expect(reason({ type: 'query', deployment: 'd', known: [-1] })).toMatch(/known\[0\]/);
     expect(reason({ type: 'promise', ...base, ballot: b })).toMatch(/missing field "accepted"/);
+    expect(reason({ type: 'handoff', ...base, entry: 3, value: { kind: 'release', host: 'x' } })).toMatch(/release that names next/);
+    expect(reason({ type: 'handoff', ...base, entry: 3, value: { kind: 'burn', host: 'x' } })).toMatch(/release that names next/);
+    expect(reason({ type: 'handoff', ...base, value: { kind: 'grant', host: 'x' } })).toMatch(/release that names next/);
     expect(decodeMessage(new Uint8Array(70 * 1024))).toEqual({ ok: false, reason: 'message too large' });
   });
   it('round-trips and validates durable state', () => {

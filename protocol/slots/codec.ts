@@ -54,6 +54,12 @@ export function parseMessage(raw: unknown): SlotMessage {
     case 'chosen':
       keys(o, ['type', 'deployment', 'slot', 'entry', 'value']);
       return { type, ...base, value: value(o['value'], 'value', base.entry) };
+    case 'handoff': {
+      keys(o, ['type', 'deployment', 'slot', 'entry', 'value']);
+      const v = value(o['value'], 'value', base.entry);
+      if (v.kind !== 'release' || v.next === undefined) throw new Invalid('handoff.value must be a release that names next');
+      return { type, ...base, value: v };
+    }
     default:
       throw new Invalid(`unknown message type ${JSON.stringify(type)}`);
   }

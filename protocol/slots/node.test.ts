@@ -26,6 +26,25 @@ describe('committee', () => {
 });
 
 describe('SlotNode drain contract', () => {
+  it('claims on a handoff only from the slot\'s holder, at round 0, after its claim is durable', () => {
+    const events = (n: SlotNode) => { const out = []; for (let e = n.pollEvent(); e !== undefined; e = n.pollEvent()) out.push(e); return out; };
+    const n = new SlotNode({ nodeId: 'c', deployment: 'd', targets, rng });
+    n.handleMessage(0, 'a', { type: 'chosen', deployment: 'd', slot: 0, entry: 0, value: { kind: 'grant', host: 'a' } });
+    n.pollPersist();
+    events(n);
+    const handoff = (from: string) => ({ type: 'handoff' as const, deployment: 'd', slot: 0, entry: 1, value: { kind: 'release' as const, host: from, next: 'c' } });
+    n.handleMessage(1, 'b', handoff('b'));
+    expect(events(n)).toContainEqual(expect.objectContaining({ type: 'message:rejected', reason: expect.stringMatching(/does not hold it/) }));
+    expect(n.self()).toEqual({ phase: 'idle' });
+    n.handleMessage(2, 'a', handoff('a'));
+    expect(n.self()).toEqual({ phase: 'claiming', slot: 0, entry: 2, stale: false });
+    expect(n.pollTransmit()).toBeUndefined(); // the claim is written before its Accept leaves
+    expect(n.pollPersist()?.self).toEqual({ phase: 'claiming', slot: 0, entry: 2, stale: false });
+    const accepts = [];
+    for (let t = n.pollTransmit(); t !== undefined; t = n.pollTransmit()) if (t.msg.type === 'accept') accepts.push(t.msg);
+    expect(accepts).toHaveLength(2); // a and b; c's own vote went to its acceptor directly
+    expect(accepts[0]).toMatchObject({ entry: 2, ballot: { round: 0, nodeId: 'c' }, value: { kind: 'grant', host: 'c' } });
+  });
   it('holds transmits and events back until the persist they depend on is polled', () => {
     const n = new SlotNode({ nodeId: 'a', deployment: 'd', targets, rng });
     n.handleMessage(0, 'b', { type: 'prepare', deployment: 'd', slot: 0, entry: 0, ballot: { round: 1, nodeId: 'b' } });

@@ -98,6 +98,8 @@ export class SlotNode implements ProposerHost {
   private planned: Work | null = null;
   /** When askSenderForGap last sent a query. */
   private gapAskedAt = -Infinity;
+  /** The Sync timer was pulled in to see whether a pipelined hole filled itself (checkHoleSoon). */
+  private holeCheck = false;
   /** Current catch-up period: backs off while nothing is missing, back to syncMs on a gap. */
   private syncIntervalMs: number;
 
@@ -163,7 +165,11 @@ export class SlotNode implements ProposerHost {
 
   handleTimeout(now: number): void {
     if (!this.started) return;
-    if (this.timers.isExpired(Timer.Sync, now)) this.sendQueries(now);
+    if (this.timers.isExpired(Timer.Sync, now)) {
+      if (this.holeCheck && !this.view.hasHoles()) this.timers.set(Timer.Sync, now + this.syncIntervalMs + this.rng.int(0, this.timing.syncMs));
+      else this.sendQueries(now);
+      this.holeCheck = false;
+    }
     if (this.timers.isExpired(Timer.Proposal, now)) {
       this.timers.stop(Timer.Proposal);
       this.proposer.onTimeout(now);
@@ -259,7 +265,10 @@ export class SlotNode implements ProposerHost {
     return round;
   }
   learnChosen(now: number, slot: number, entry: number, value: SlotValue, broadcast: boolean): void {
-    if (entry > this.view.log[slot]!.length) this.onGap(now);
+    if (entry > this.view.log[slot]!.length) {
+      if (this.pipelinedHole(slot, entry)) this.checkHoleSoon(now);
+      else this.onGap(now);
+    }
     const added = this.view.learn(slot, entry, value);
     if (broadcast) {
       const msg: SlotMessage = { type: 'chosen', deployment: this.deployment, slot, entry, value };
@@ -269,6 +278,7 @@ export class SlotNode implements ProposerHost {
       // The host a release hands the slot to hears it point to point, not only by gossip: it claims at once.
       if (value.kind === 'release' && value.next !== undefined && value.next !== this.nodeId) this.send(value.next, msg);
     }
+    this.proposer.onLearned(now); // a handed-off claim is chosen before the release ahead of it is learned
     if (added.length === 0) return;
     this.lazyDirty = true;
     for (const a of added) {
@@ -314,8 +324,11 @@ export class SlotNode implements ProposerHost {
           this.events.push({ type: 'message:rejected', from, reason: 'slot out of range' });
           return;
         }
-        if (msg.entry > this.view.log[msg.slot]!.length) this.askSenderForGap(now, from);
+        if (msg.entry > this.view.log[msg.slot]!.length && !this.pipelinedHole(msg.slot, msg.entry)) this.askSenderForGap(now, from);
         this.learnChosen(now, msg.slot, msg.entry, msg.value, false);
+        return;
+      case 'handoff':
+        this.onHandoff(now, from, msg);
         return;
       case 'query':
         this.answerQuery(from, msg.known);
@@ -359,6 +372,47 @@ export class SlotNode implements ProposerHost {
     else this.send(from, { type: 'accepted', ...base, ballot: msg.ballot });
   }
 
+  /**
+   * The holder of `slot` made its release durable and names us next: claim the following entry now at round 0,
+   * without waiting for the release to be chosen (the pipelined hand-over, docs/quorum.md 5a). Safe: an end value
+   * is fixed in the holder's durable `ending` record before any copy of it leaves, so the entry before ours can
+   * only be that release or an operator's revoke, and both leave the slot free. The grant still takes effect
+   * only once both entries are learned in order, so nobody deploys before the release is chosen.
+   */
+  private onHandoff(now: number, from: string, msg: Extract<SlotMessage, { type: 'handoff' }>): void {
+    const v = msg.value;
+    if (msg.slot >= this.k || v.kind !== 'release' || v.host !== from || v.next !== this.nodeId) {
+      this.events.push({ type: 'message:rejected', from, reason: 'handoff not from the releasing holder to its next' });
+      return;
+    }
+    const log = this.view.log[msg.slot]!;
+    if (log.length !== msg.entry) {
+      // Learned already (the ordinary fast path takes over), or we are behind on this slot: catch up.
+      if (log.length < msg.entry) this.askSenderForGap(now, from);
+      return;
+    }
+    const grant = log[msg.entry - 1];
+    if (grant?.kind !== 'grant' || grant.host !== from) {
+      this.events.push({ type: 'message:rejected', from, reason: `handoff for ${msg.slot}:${msg.entry} from a host that does not hold it` });
+      return;
+    }
+    if (this.durable.self.phase !== 'idle' || this.durable.stopped || this.proposer.busy()) return;
+    if (this.view.progress(this.nodeId) !== 'pending' || isFinal(this.view.status())) return;
+    this.planned = null;
+    this.timers.stop(Timer.Claim);
+    this.setSelf({ phase: 'claiming', slot: msg.slot, entry: msg.entry + 1, stale: false });
+    this.proposer.begin(now, msg.slot, msg.entry + 1, { kind: 'grant', host: this.nodeId }, true, true);
+  }
+
+  /**
+   * A grant learned one entry past the log, the entry before it an end value: with pipelined hand-overs the
+   * release and the next grant are chosen almost together, and their broadcasts can arrive in either order.
+   * Not by itself a sign of a lost message: no query at once, only a check after retryMs (checkHoleSoon).
+   */
+  private pipelinedHole(slot: number, entry: number): boolean {
+    return entry === this.view.log[slot]!.length + 1 && entry % 2 === 0;
+  }
+
   private answerQuery(from: string, known: readonly number[]): void {
     let budget = MAX_CHOSEN_PER_QUERY;
     for (let s = 0; s < this.k && budget > 0; s += 1) {
@@ -380,8 +434,17 @@ export class SlotNode implements ProposerHost {
     this.send(from, { type: 'query', deployment: this.deployment, known: this.view.knownLengths() });
   }
 
+  /** A pipelined hole (see pipelinedHole): the release is normally in flight; ask only if it is still missing after retryMs. */
+  private checkHoleSoon(now: number): void {
+    const at = this.timers.get(Timer.Sync);
+    if (!this.started || (at !== undefined && at <= now + this.timing.retryMs)) return;
+    this.timers.set(Timer.Sync, now + this.timing.retryMs);
+    this.holeCheck = true;
+  }
+
   /** Learned an entry past a hole in a log: some chosen value did not reach us; catch up soon. */
   private onGap(now: number): void {
+    this.holeCheck = false;
     this.syncIntervalMs = this.timing.syncMs;
     const at = this.timers.get(Timer.Sync);
     if (this.started && (at === undefined || at > now + this.timing.syncMs)) this.timers.set(Timer.Sync, now + this.rng.int(0, this.timing.syncMs));
@@ -457,6 +520,12 @@ export class SlotNode implements ProposerHost {
     if (work.kind === 'claim') {
       if (this.durable.self.phase !== 'idle') return;
       this.setSelf({ phase: 'claiming', slot: work.slot, entry: work.entry, stale: false });
+    }
+    const v = work.value;
+    // Leaves after the `ending` record is durable (transmits wait for the persist), and ahead of the Accepts:
+    // the next host's claim then runs alongside the release's round trip.
+    if (work.kind === 'end' && v.kind === 'release' && v.next !== undefined) {
+      this.send(v.next, { type: 'handoff', deployment: this.deployment, slot: work.slot, entry: work.entry, value: v });
     }
     this.proposer.begin(now, work.slot, work.entry, work.value, work.fast);
   }

@@ -59,10 +59,12 @@ export class Proposer {
   /**
    * Starts driving (slot, entry) towards `want` (or whatever value Paxos forces). `fast`: this node is
    * the entry's round-0 owner (fast-path.ts) and goes straight to phase 2; any retry runs phase 1.
+   * `handedOff`: a grant claimed on a handoff, one entry past the known log (the release is not chosen yet).
    */
-  begin(now: number, slot: number, entry: number, want: SlotValue, fast = false): void {
+  begin(now: number, slot: number, entry: number, want: SlotValue, fast = false, handedOff = false): void {
     assert(this.active === null, 'one proposal at a time');
-    assert(this.host.view.log[slot]!.length === entry, 'propose only the next entry of a slot');
+    const known = this.host.view.log[slot]!.length;
+    assert(known === entry || (handedOff && known + 1 === entry), 'propose only the next entry of a slot');
     const ballot: Ballot = { round: FAST_ROUND, nodeId: this.host.nodeId };
     this.active = { slot, entry, want, ballot, phase: 'prepare', promises: new Map(), accepts: new Set(), value: null, attempt: 0, seenRound: 0, acceptSent: false };
     if (fast) this.accept(now, this.active);
@@ -79,7 +81,7 @@ export class Proposer {
   /** Drops the proposal once its entry is learned, whoever chose it. */
   onLearned(_now: number): void {
     const a = this.active;
-    if (a !== null && this.host.view.known(a.slot, a.entry) !== undefined) {
+    if (a !== null && this.host.view.heard(a.slot, a.entry)) {
       this.active = null;
       this.host.timers.stop(Timer.Proposal);
     }

@@ -30,7 +30,7 @@ interface Addressed {
   readonly entry: number;
 }
 
-/** Wire messages. Prepare/Accept go to the committee, replies back; Chosen and Query go to anyone. */
+/** Wire messages. Prepare/Accept go to the committee, replies back; Chosen and Query go to anyone; Handoff to a release's `next`. */
 export type SlotMessage =
   | (Addressed & { readonly type: 'prepare'; readonly ballot: Ballot })
   | (Addressed & { readonly type: 'promise'; readonly ballot: Ballot; readonly accepted: AcceptedValue | null })
@@ -38,6 +38,8 @@ export type SlotMessage =
   | (Addressed & { readonly type: 'accepted'; readonly ballot: Ballot })
   | (Addressed & { readonly type: 'nack'; readonly ballot: Ballot; readonly promised: Ballot })
   | (Addressed & { readonly type: 'chosen'; readonly value: SlotValue })
+  // The holder's release at `entry` is durable and names the recipient `next`: it may claim entry + 1 now.
+  | (Addressed & { readonly type: 'handoff'; readonly value: SlotValue })
   | { readonly type: 'query'; readonly deployment: string; readonly known: readonly number[] };
 
 export type SlotMessageType = SlotMessage['type'];

@@ -38,6 +38,16 @@ export class LearnedView {
     return this.log[slot]?.[entry];
   }
 
+  /** Whether some chosen value is held past a hole in its slot's log. */
+  hasHoles(): boolean {
+    return this.ahead.size > 0;
+  }
+
+  /** Whether (slot, entry) is known chosen, in the contiguous prefix or held past a hole. */
+  heard(slot: number, entry: number): boolean {
+    return this.known(slot, entry) !== undefined || this.ahead.has(`${slot}:${entry}`);
+  }
+
   /** Records a chosen value; returns the entries newly appended to the contiguous prefix. */
   learn(slot: number, entry: number, value: SlotValue): { slot: number; entry: number; value: SlotValue }[] {
     const log = this.log[slot];

@@ -131,6 +131,45 @@ describe('slots: scenarios', () => {
     expect(finalStates(c)).toEqual(['succeeded']);
   });
 
+  it('slots: pipelined hand-over: the next host claims on the handoff, so its grant is chosen with the release (N=5)', () => {
+    const c = scenario({ n: 5, deployMs: [300, 300] });
+    const gaps: number[] = [];
+    openAll(c);
+    for (let tenure = 0; tenure < 3; tenure += 1) {
+      expect(run(c, () => c.checker.chosen.has(`0:${2 * tenure + 1}`), 5_000)).toBe(true);
+      const released = c.now;
+      expect(run(c, () => c.checker.chosen.has(`0:${2 * tenure + 2}`), 5_000)).toBe(true);
+      gaps.push(c.now - released);
+    }
+    // One-way delay here is 5 ms. Claiming only after learning the release took three more hops (chosen to
+    // next, accept, accepted): 15 ms or more.
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(5);
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(finalStates(c)).toEqual(['succeeded']);
+  });
+
+  it('slots: pipelined hand-over: a next host whose grant is chosen deploys only once it learns the release (N=3)', () => {
+    const c = scenario({ deployMs: [300, 300] });
+    let next: string | undefined;
+    let holdRelease = true;
+    c.net.filter = (p) => {
+      if (p.msg.type === 'handoff') next = p.to;
+      // The release's chosen never reaches the next host (a vote for it as an acceptor is not learning it).
+      return holdRelease && p.msg.type === 'chosen' && p.msg.entry === 1 && p.to === next;
+    };
+    openAll(c);
+    expect(run(c, () => c.checker.chosen.has('0:2'), 5_000)).toBe(true);
+    expect(c.checker.chosen.get('0:2')).toEqual({ kind: 'grant', host: next });
+    expect(run(c, () => c.host(next!).deploying, 1_000)).toBe(false);
+    expect(c.node(next!).chosen(0, 1)).toBeUndefined();
+    holdRelease = false;
+    const freed = c.now;
+    expect(run(c, () => c.host(next!).deploying, 5_000)).toBe(true);
+    expect(c.now - freed).toBeLessThan(1_000); // the hole check asks after retryMs, not the backed-off sync period
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(finalStates(c)).toEqual(['succeeded']);
+  });
+
   it('slots: a restarted claimant whose grant was chosen yields instead of deploying', () => {
     const c = scenario();
     c.net.filter = (p) => p.msg.type === 'accepted' || p.msg.type === 'chosen'; // claimant never learns
