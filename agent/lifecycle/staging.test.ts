@@ -36,6 +36,20 @@ function countingExtract(gate: Promise<void> = Promise.resolve()): { calls: numb
 }
 
 describe('BundleStager', () => {
+  it('warms the staged tree once it is complete; a warm-up that fails does not fail the staging', async () => {
+    for (const fails of [false, true]) {
+      const seen: string[] = [];
+      const stager = new BundleStager(() => undefined, extractBundle, async (tree, t) => {
+        seen.push(await readFile(path.join(tree, 'appspec.yml'), 'utf8'), t.deploymentId);
+        if (fails) throw new Error('bad appspec');
+      });
+      stager.stage(target, bundle);
+      expect(await stager.take(target)).toBe(true);
+      expect(seen).toEqual(['version: 0.0\nos: linux\n', 'd-1']);
+      await rm(target.paths.archive, { recursive: true, force: true });
+    }
+  });
+
   it('unpacks beside the archive dir, and DownloadBundle\'s take moves it into place', async () => {
     const x = countingExtract();
     const stager = new BundleStager(() => { throw new Error('unexpected'); }, x.extract);

@@ -14,9 +14,13 @@ export interface StagedBundle {
   readonly deploymentId: string;
   readonly paths: DeploymentPaths;
   readonly bundleType: BundleType;
+  /** The deployment's own appspec file name, if it names one. */
+  readonly appspecFileName?: string;
 }
 
 type Extract = (bundle: string, type: BundleType, dest: string) => Promise<unknown>;
+/** Reads what DownloadBundle will check in the staged tree (its appspec), so that check is warm by then. */
+type Warm = (stagedTree: string, target: StagedBundle) => Promise<unknown>;
 
 export class BundleStager {
   private readonly jobs = new Map<string, Promise<void>>();
@@ -26,6 +30,7 @@ export class BundleStager {
   constructor(
     private readonly onError: (deploymentId: string, err: unknown) => void,
     private readonly extract: Extract = extractBundle,
+    private readonly warm?: Warm,
   ) {}
 
   /** Starts unpacking `bundleFile` (verified) for the deployment, unless it is staged, staging or under way. */
@@ -70,6 +75,8 @@ export class BundleStager {
     // A DownloadBundle that began meanwhile is waiting for this job in take().
     await rm(stagedDir(target.paths), { recursive: true, force: true });
     await rename(partial, stagedDir(target.paths));
+    // A bad appspec is DownloadBundle's to report, with the deployment's error codes: not a staging failure.
+    await this.warm?.(stagedDir(target.paths), target).catch(() => undefined);
   }
 }
 
