@@ -285,7 +285,6 @@ export class SlotNode implements ProposerHost {
       this.events.push({ type: 'entry:learned', ...a });
       if (a.value.kind === 'close') this.markStopped();
     }
-    this.proposer.onLearned(now);
     this.advanceSelf();
   }
 
