@@ -166,7 +166,7 @@ export class SlotNode implements ProposerHost {
   handleTimeout(now: number): void {
     if (!this.started) return;
     if (this.timers.isExpired(Timer.Sync, now)) {
-      if (this.holeCheck && !this.view.hasHoles()) this.timers.set(Timer.Sync, now + this.syncIntervalMs + this.rng.int(0, this.timing.syncMs));
+      if (this.holeCheck && !this.view.hasHoles()) this.armSync(now);
       else this.sendQueries(now);
       this.holeCheck = false;
     }
@@ -449,9 +449,14 @@ export class SlotNode implements ProposerHost {
     if (this.started && (at === undefined || at > now + this.timing.syncMs)) this.timers.set(Timer.Sync, now + this.rng.int(0, this.timing.syncMs));
   }
 
+  /** The next catch-up round: the current period plus jitter. */
+  private armSync(now: number): void {
+    this.timers.set(Timer.Sync, now + this.syncIntervalMs + this.rng.int(0, this.timing.syncMs));
+  }
+
   private sendQueries(now: number): void {
     this.syncIntervalMs = Math.min(this.syncIntervalMs * 2, Math.max(this.timing.syncMaxMs, this.timing.syncMs));
-    this.timers.set(Timer.Sync, now + this.syncIntervalMs + this.rng.int(0, this.timing.syncMs));
+    this.armSync(now);
     const peers = this.targets.filter((p) => p !== this.nodeId);
     const msg: SlotMessage = { type: 'query', deployment: this.deployment, known: this.view.knownLengths() };
     for (let i = 0; i < this.timing.queryFanout && peers.length > 0; i += 1) {
