@@ -17,11 +17,10 @@ import { loadCoordinatorConfig } from '../../coordinator/config/config.ts';
 import { ApiClient } from '../../coordinator/cli/client.ts';
 import { pushDirectory } from '../../coordinator/commands/push.ts';
 import { deployAndWait } from './deployment.ts';
+import { processUsage, type ProcessUsage } from './proc-usage.ts';
 
 interface Traffic { sent: number; received: number; gossipSent: number; gossipReceived: number }
 interface Result { n: number; fromRelease: number[]; fromLastHook: number[]; traffic: Traffic[]; totalS: number; cpu: ProcessUsage[] }
-/** CPU time and write syscalls of one process over the rollout (Linux /proc; zero elsewhere). */
-interface ProcessUsage { cpuMs: number; writes: number }
 
 async function main(): Promise<void> {
   const arg = process.argv.indexOf('--agents');
@@ -57,12 +56,12 @@ async function runOnce(n: number): Promise<Result> {
     }
     const revision = await pushDirectory(config.dataDir, app);
     const api = ApiClient.forConfig(config);
-    const before = await Promise.all(sandbox.agents.map((a) => usage(a.pid)));
+    const before = await Promise.all(sandbox.agents.map((a) => processUsage(a.pid)));
     const t0 = Date.now();
     const view = await deployAndWait(api, { application: 'bench', deploymentGroup: `g${n}`, revision: revision.sha256, config: 'CodeDeployDefault.OneAtATime' }, 250);
     const deploymentId = view.deploymentId;
     const totalS = (Date.now() - t0) / 1000;
-    const after = await Promise.all(sandbox.agents.map((a) => usage(a.pid)));
+    const after = await Promise.all(sandbox.agents.map((a) => processUsage(a.pid)));
     const cpu = after.map((u, i) => ({ cpuMs: u.cpuMs - before[i]!.cpuMs, writes: u.writes - before[i]!.writes }));
     if (view.status !== 'Succeeded') throw new Error(`deployment ${deploymentId} ended ${view.status}`);
     await new Promise((r) => setTimeout(r, 3000)); // let every host learn the final state and log it
@@ -119,17 +118,6 @@ function traffic(logs: readonly string[], deploymentId: string): Traffic[] {
     if (line) out.push((JSON.parse(line) as { slotMessages: Traffic }).slotMessages);
   }
   return out;
-}
-
-async function usage(pid: number): Promise<ProcessUsage> {
-  try {
-    const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    const io = await readFile(`/proc/${pid}/io`, 'utf8');
-    const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, in clock ticks (100 per second on Linux)
-    return { cpuMs: ticks * 10, writes: Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0) };
-  } catch {
-    return { cpuMs: 0, writes: 0 };
-  }
 }
 
 /**

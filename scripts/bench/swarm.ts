@@ -31,6 +31,7 @@ import { AgentSwarm } from '../../agent/swarm/swarm.ts';
 import { swarmSource } from '../../agent/swarm/swarm-source.ts';
 import { seedFetchSource } from '../../agent/fetch/seed-fetch.ts';
 import { keepYoungGenerationSmall } from '../../agent/runtime/heap.ts';
+import { cpuMsOfAll } from './proc-usage.ts';
 
 const MiB = 1024 * 1024;
 const PROTOCOL_BLAST = '/convoy/bench/blast/1.0.0';
@@ -38,7 +39,7 @@ const self = fileURLToPath(import.meta.url);
 
 type Msg =
   | { t: 'ready'; peerId: string; addrs: string[] }
-  | { t: 'done'; ms: number; hwmKiB: number; ok: boolean; error?: string; stats?: unknown }
+  | { t: 'done'; ms: number; hwmKiB: number; ok: boolean; error?: string; stats?: unknown; received?: { originBytes: number; peerBytes: number } }
   | { t: 'served'; bytes: number }
   | { t: 'blast'; mibPerSec: number };
 
@@ -113,7 +114,17 @@ async function hostMain(dir: string, mode: string, originAddr: string, downloadB
   keepYoungGenerationSmall(); // as `convoy agent` does
   await mkdir(dir, { recursive: true });
   const node = await newNode('/ip4/127.0.0.1/tcp/0', [originAddr]);
-  const logger = pino({ level: process.env.BENCH_LOG ?? 'warn' }, pino.destination(2));
+  // The swarm logs its totals at info ('swarm download complete'): keep those for the parent, pass the rest
+  // through at the chosen level.
+  const shown = pino.levels.values[process.env.BENCH_LOG ?? 'warn'] ?? 40;
+  let received: { originBytes: number; peerBytes: number } | undefined;
+  const logger = pino({ level: 'info' }, {
+    write(line: string) {
+      const rec = JSON.parse(line) as { level: number; msg: string; originBytes?: number; peerBytes?: number };
+      if (rec.msg === 'swarm download complete') received = { originBytes: rec.originBytes ?? 0, peerBytes: rec.peerBytes ?? 0 };
+      if (rec.level >= shown) process.stderr.write(line);
+    },
+  });
   const swarm = await AgentSwarm.start(node, node.peerId.toString(), { rootDir: dir, maxRevisions: 5, uploadBytesPerSec: uploadBps, downloadBytesPerSec: downloadBps }, logger);
   process.on('message', (m: { t: string; peers?: { peerId: string; addrs: string[] }[]; revision?: RevisionRef; targets?: string[]; mib?: number; origin?: { peerId: string; addrs: string[] } }) => {
     if (m.t === 'blast') {
@@ -144,8 +155,9 @@ async function hostMain(dir: string, mode: string, originAddr: string, downloadB
       async () => {
         const ms = performance.now() - start;
         // Keep serving until the parent stops us; report the verified copy now.
-        process.send?.({ t: 'done', ms, ok: true, hwmKiB: hwmKiB(await readFile('/proc/self/status', 'utf8')), stats } satisfies Msg);
-        setInterval(async () => process.send?.({ t: 'done', ms, ok: true, hwmKiB: hwmKiB(await readFile('/proc/self/status', 'utf8')), stats } satisfies Msg), 1000).unref();
+        const report = async (): Promise<Msg> => ({ t: 'done', ms, ok: true, hwmKiB: hwmKiB(await readFile('/proc/self/status', 'utf8')), stats, ...(received ? { received } : {}) });
+        process.send?.(await report());
+        setInterval(async () => process.send?.(await report()), 1000).unref();
       },
       async (err: unknown) => {
         const msg = { t: 'done', ms: performance.now() - start, ok: false, error: (err as Error).message, hwmKiB: hwmKiB(await readFile('/proc/self/status', 'utf8')) } satisfies Msg;
@@ -204,6 +216,10 @@ async function parent(args: Args): Promise<void> {
   const originTarget = { peerId: o.peerId, addrs: o.addrs };
   const rows: string[][] = [];
   let blast = 0;
+  let blastCpuMsPerMiB = 0;
+  const cores = os.cpus().length;
+  /** CPU (ms) each run's processes used per MiB delivered, by row key `${n}/${mode}`. */
+  const cpuPerMiB = new Map<string, number>();
   try {
     for (const n of args.agents) {
       for (const mode of args.modes) {
@@ -216,10 +232,13 @@ async function parent(args: Args): Promise<void> {
           // A separate process, so the fleet's RSS figures do not include it.
           const probe = spawnChild(['host', path.join(work, 'probe'), 'origin', `${o.addrs[0]}`, '', '']);
           await probe.next('ready');
-          probe.child.send({ t: 'blast', mib: Math.min(512, Math.max(128, args.sizeMiB)), origin: originTarget });
+          const blastMiB = Math.min(512, Math.max(128, args.sizeMiB));
+          const cpuBefore = await cpuMsOfAll([probe.child.pid, origin.child.pid]);
+          probe.child.send({ t: 'blast', mib: blastMiB, origin: originTarget });
           blast = ((await probe.next('blast')) as Extract<Msg, { t: 'blast' }>).mibPerSec;
+          blastCpuMsPerMiB = ((await cpuMsOfAll([probe.child.pid, origin.child.pid])) - cpuBefore) / blastMiB;
           probe.child.kill('SIGKILL');
-          process.stderr.write(`bench: one libp2p stream (noise + yamux), unshaped: ${blast.toFixed(0)} MiB/s\n`);
+          process.stderr.write(`bench: one libp2p stream (noise + yamux), unshaped: ${blast.toFixed(0)} MiB/s, ${blastCpuMsPerMiB.toFixed(1)} ms of CPU per MiB (sender + receiver)\n`);
         }
         await new Promise((r) => setTimeout(r, 1500)); // let connections to the origin settle
         origin.child.send({ t: 'reset' });
@@ -229,10 +248,13 @@ async function parent(args: Args): Promise<void> {
           ...(mode === 'swarm' ? { manifestSha256: sha256Hex(manifestBytes) } : {}),
         };
         const targets = ready.map((r) => r.peerId).sort();
+        const fleetPids = [origin.child.pid, ...hosts.map((h) => h.child.pid)];
+        const cpu0 = await cpuMsOfAll(fleetPids);
         const t0 = performance.now();
         for (const h of hosts) h.child.send({ t: 'go', revision, targets, peers: ready.map((r) => ({ peerId: r.peerId, addrs: r.addrs })) });
         const done = (await Promise.all(hosts.map((h) => h.next('done')))) as Extract<Msg, { t: 'done' }>[];
         const wall = (performance.now() - t0) / 1000;
+        cpuPerMiB.set(`${n}/${mode}`, ((await cpuMsOfAll(fleetPids)) - cpu0) / (n * args.sizeMiB));
         // Peak RSS while still serving: ask again after a second.
         const later = (await Promise.all(hosts.map((h) => h.next('done')))) as Extract<Msg, { t: 'done' }>[];
         origin.child.send({ t: 'served?' });
@@ -242,7 +264,11 @@ async function parent(args: Args): Promise<void> {
         rows.push([String(n), mode, wall.toFixed(1), (served / size).toFixed(2), peak.toFixed(0), failed.length === 0 ? 'all verified' : `${failed.length} failed: ${failed[0]?.error ?? ''}`]);
         const mem = later.map((d) => d.stats as { heapTotal: number; arrayBuffers: number } | undefined).filter((x) => x !== undefined);
         const maxOf = (k: 'heapTotal' | 'arrayBuffers'): string => (Math.max(0, ...mem.map((m) => m[k])) / MiB).toFixed(0);
-        process.stderr.write(`bench: N=${n} ${mode}: ${wall.toFixed(1)} s, origin ${(served / size).toFixed(2)}x, peak RSS ${peak.toFixed(0)} MiB (largest V8 heap ${maxOf('heapTotal')} MiB, buffers ${maxOf('arrayBuffers')} MiB)\n`);
+        // Chunk bytes each swarm host took in (peers and origin) for the one bundle it needed: above 1, bytes
+        // were fetched twice (endgame duplicates, requests given up on and sent elsewhere).
+        const intake = done.map((d) => d.received).filter((r) => r !== undefined).map((r) => (r.originBytes + r.peerBytes) / size);
+        const intakeText = intake.length > 0 ? `, chunk bytes received per host / bundle ${Math.min(...intake).toFixed(2)}-${Math.max(...intake).toFixed(2)} (mean ${(intake.reduce((a, b) => a + b, 0) / intake.length).toFixed(2)})` : '';
+        process.stderr.write(`bench: N=${n} ${mode}: ${wall.toFixed(1)} s, origin ${(served / size).toFixed(2)}x, peak RSS ${peak.toFixed(0)} MiB (largest V8 heap ${maxOf('heapTotal')} MiB, buffers ${maxOf('arrayBuffers')} MiB)${intakeText}\n`);
         for (const h of hosts) h.child.kill('SIGTERM');
         await new Promise((r) => setTimeout(r, 500));
         for (const h of hosts) if (h.child.exitCode === null) h.child.kill('SIGKILL');
@@ -256,12 +282,16 @@ async function parent(args: Args): Promise<void> {
   process.stdout.write(`\nRevision ${args.sizeMiB} MiB, chunks ${args.chunkMiB} MiB, origin egress ${args.originMBps} MB/s, ${os.cpus().length} cores\n`);
   process.stdout.write(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
   for (const r of rows) process.stdout.write(`| ${r.join(' | ')} |\n`);
-  process.stdout.write(`\nOne libp2p stream (noise + yamux), unshaped, same run: ${blast.toFixed(0)} MiB/s.\n`);
+  process.stdout.write(`\nOne libp2p stream (noise + yamux), unshaped, same run: ${blast.toFixed(0)} MiB/s, ${blastCpuMsPerMiB.toFixed(1)} ms of CPU per MiB moved (sender + receiver).\n`);
+  process.stdout.write(`CPU per MiB delivered (all hosts and the origin, whole run) against that stream: ${rows.map((r) => { const c = cpuPerMiB.get(`${r[0]}/${r[1]}`) ?? 0; return `N=${r[0]} ${r[1]} ${c.toFixed(1)} ms (${(c / blastCpuMsPerMiB).toFixed(2)}x)`; }).join('; ')}\n`);
   for (const n of args.agents) {
     const swarmRow = rows.find((r) => r[0] === String(n) && r[1] === 'swarm');
     const originRow = rows.find((r) => r[0] === String(n) && r[1] === 'origin');
     const unlimited = (n * args.sizeMiB) / blast;
-    process.stdout.write(`N=${n}: unlimited-origin whole-bundle reference (N × size / one stream) ≈ ${unlimited.toFixed(1)} s`);
+    // What the CPU allows: every delivered MiB costs at least what one stream spends on it, on all cores at once.
+    const cpuBound = (n * args.sizeMiB * blastCpuMsPerMiB) / 1000 / cores;
+    process.stdout.write(`N=${n}: unlimited-origin whole-bundle reference (N × size / one stream) ≈ ${unlimited.toFixed(1)} s; CPU bound (N × size × stream CPU per MiB / ${cores} cores) ≈ ${cpuBound.toFixed(1)} s`);
+    if (swarmRow) process.stdout.write(`; swarm / CPU bound = ${(Number(swarmRow[2]) / cpuBound).toFixed(2)}`);
     if (swarmRow && originRow) process.stdout.write(`; swarm / origin-only time = ${(Number(swarmRow[2]) / Number(originRow[2])).toFixed(2)}`);
     process.stdout.write('\n');
   }
