@@ -232,6 +232,18 @@ describe('ChunkScheduler', () => {
     expect(requests(drain(s).tx)).toEqual(['origin:3']);
   });
 
+  it('restarts the origin grace while the origin is sending us bytes: slow owners ahead are not duplicated', () => {
+    const s = make({ chunkCount: 8, origin: { rank: 1, hosts: 4, graceMs: 100, maxInFlight: 8, discoveryMs: 0 } });
+    expect(requests(drain(s).tx).sort()).toEqual(['origin:1', 'origin:5']);
+    s.requestProgress(90, 'origin', 1);
+    // Rank 0's chunks (distance 1) would have been due at 100; the origin's bytes at 90 moved them to 190.
+    s.handleTimeout(100);
+    expect(requests(drain(s).tx)).toEqual([]);
+    expect(s.pollTimeout()).toBe(190);
+    s.handleTimeout(190);
+    expect(requests(drain(s).tx).sort()).toEqual(['origin:0', 'origin:4']);
+  });
+
   it('with minPeers 2, also asks the origin for a chunk only one busy peer has, after the grace period', () => {
     const s = make({ chunkCount: 2, maxInFlightPerPeer: 1, origin: { minPeers: 2, graceMs: 50, discoveryMs: 1 } });
     s.peerHave(0, 'a', all(2));

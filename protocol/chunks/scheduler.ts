@@ -195,7 +195,13 @@ export class ChunkScheduler {
   requestProgress(now: number, peer: PeerId, index: number): void {
     this.advance(now);
     const state = this.source(peer);
-    if (state?.inFlight.has(index) === true) state.inFlight.set(index, now + this.limits.requestTimeoutMs);
+    if (state?.inFlight.has(index) !== true) return;
+    state.inFlight.set(index, now + this.limits.requestTimeoutMs);
+    // The origin is serving us, so it is serving the hosts ahead of us too: their chunks are on the way, and
+    // asking for them as well would only split the origin further. At the start of a 20-host swarm every
+    // owner asks at once, and on a busy machine the first chunks took longer than a grace period; non-owners
+    // then asked too (6 of 45 origin requests in one run).
+    if (peer === this.origin?.id) this.lastNoveltyAt = now;
   }
 
   /** The request failed without data (stream error, refusal). The chunk is retried, preferably elsewhere. */
