@@ -75,10 +75,11 @@ export const DEFAULT_PEER_SUSPEND_MS = 30_000;
 /**
  * Origin grace: a chunk that no peer has and that another host is expected to pull from the origin waits this
  * long after the swarm last gained a chunk (or the origin last sent this host bytes), per place in the stagger
- * order. It only runs out when the host ahead is stuck or the origin is slow to answer. 32 s (two request timeouts) was most of a 64 MiB run to 10
- * hosts; 5 s was too short at 20 hosts, where every owner asks the origin at once and the first chunk arrives
- * only after hosts × chunk / origin rate (3.4 s at 25 MB/s), longer on a busy machine: non-owners then asked
- * too (origin 2.0× the bundle). 10 s: 1.4× there, and a stuck host costs 10 s per stagger place.
+ * order. It only runs out when the host ahead is stuck or the origin is slow to answer. 32 s (two request
+ * timeouts) was most of a 64 MiB run to 10 hosts; 5 s was too short at 20 hosts, where every owner asks the
+ * origin at once and the first chunk arrives only after hosts × chunk / origin rate (3.4 s at 25 MB/s), longer
+ * on a busy machine: non-owners then asked too (origin 2.0× the bundle). 10 s: 1.4× there, and a stuck host
+ * costs 10 s per stagger place.
  */
 export const DEFAULT_ORIGIN_GRACE_MS = 10_000;
 
