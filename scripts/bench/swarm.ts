@@ -279,7 +279,7 @@ async function parent(args: Args): Promise<void> {
     if (!args.keep) await rm(work, { recursive: true, force: true });
   }
   const header = ['N', 'mode', 'time to all verified (s)', 'origin bytes / bundle', 'peak host RSS (MiB)', 'result'];
-  process.stdout.write(`\nRevision ${args.sizeMiB} MiB, chunks ${args.chunkMiB} MiB, origin egress ${args.originMBps} MB/s, ${os.cpus().length} cores\n`);
+  process.stdout.write(`\nRevision ${args.sizeMiB} MiB, chunks ${args.chunkMiB} MiB, origin egress ${args.originMBps} MB/s, ${cores} cores\n`);
   process.stdout.write(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
   for (const r of rows) process.stdout.write(`| ${r.join(' | ')} |\n`);
   process.stdout.write(`\nOne libp2p stream (noise + yamux), unshaped, same run: ${blast.toFixed(0)} MiB/s, ${blastCpuMsPerMiB.toFixed(1)} ms of CPU per MiB moved (sender + receiver).\n`);
