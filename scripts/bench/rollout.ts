@@ -7,7 +7,8 @@
 //  - the same from the previous host's last hook starting (adds that hook's run and its journaling);
 //  - slot-protocol messages per host (sent + received): point to point, and the gossiped chosen values.
 // The baseline in the same run is N = the smallest size: per-host messages should stay flat as N grows.
-//   npm run bench:rollout -- --agents 10,30      (BENCH_LOG_LEVEL=debug BENCH_KEEP=1 to keep the agents' logs)
+//   npm run bench:rollout -- --agents 10,30 [--rounds 2]   (BENCH_LOG_LEVEL=debug BENCH_KEEP=1 to keep the agents' logs)
+// --rounds R runs R deployments one after another on each fleet and prints each (round 1 is the fleet's first).
 import '../../protocol/polyfills.ts';
 import { mkdtemp, readFile, rm, writeFile, mkdir, chmod } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,27 +21,36 @@ import { deployAndWait } from './deployment.ts';
 import { processUsage, type ProcessUsage } from './proc-usage.ts';
 
 interface Traffic { sent: number; received: number; gossipSent: number; gossipReceived: number }
-interface Result { n: number; fromRelease: number[]; fromLastHook: number[]; traffic: Traffic[]; totalS: number; cpu: ProcessUsage[] }
+interface Result { n: number; round: number; fromRelease: number[]; fromLastHook: number[]; traffic: Traffic[]; totalS: number; cpu: ProcessUsage[] }
 
 async function main(): Promise<void> {
   const arg = process.argv.indexOf('--agents');
   const sizes = (arg > 0 ? process.argv[arg + 1]! : '10,30').split(',').map(Number);
+  const roundsArg = process.argv.indexOf('--rounds');
+  const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 1;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number of deployments per fleet, 1 or more');
   const results: Result[] = [];
-  for (const n of sizes) results.push(await runOnce(n));
+  for (const n of sizes) results.push(...await runFleet(n, rounds));
   const base = results[0]!;
   const p2p = (t: Traffic): number => t.sent + t.received;
   const gossip = (t: Traffic): number => t.gossipSent + t.gossipReceived;
   console.log('\nOneAtATime rollout, trivial hooks, agents as separate processes on 127.0.0.1');
   console.log('hand-over = a host ends its tenure (release proposed) -> the next host\'s BeforeInstall hook starts');
-  console.log('agents | hand-over p50 |    p90 |    max | from last hook p50 | p2p msgs/host | vs first N | gossip msgs/host | vs first N | CPU s/host | writes/host | total');
+  console.log('agents | round | hand-over p50 |    p90 |    max | from last hook p50 | p2p msgs/host | vs first N | gossip msgs/host | vs first N | CPU s/host | writes/host | total');
   for (const r of results) {
     const mp = avg(r.traffic.map(p2p));
     const mg = avg(r.traffic.map(gossip));
-    console.log(`${String(r.n).padStart(6)} | ${ms(pct(r.fromRelease, 50))} | ${ms(pct(r.fromRelease, 90))} | ${ms(Math.max(...r.fromRelease))} | ${ms(pct(r.fromLastHook, 50))} | ${mp.toFixed(1).padStart(8)} | ${(mp / avg(base.traffic.map(p2p))).toFixed(2)}x | ${mg.toFixed(1).padStart(8)} | ${(mg / avg(base.traffic.map(gossip))).toFixed(2)}x | ${(avg(r.cpu.map((u) => u.cpuMs)) / 1000).toFixed(2).padStart(10)} | ${avg(r.cpu.map((u) => u.writes)).toFixed(0).padStart(11)} | ${r.totalS.toFixed(1)} s`);
+    console.log(`${String(r.n).padStart(6)} | ${String(r.round).padStart(5)} | ${ms(pct(r.fromRelease, 50))} | ${ms(pct(r.fromRelease, 90))} | ${ms(Math.max(...r.fromRelease))} | ${ms(pct(r.fromLastHook, 50))} | ${mp.toFixed(1).padStart(8)} | ${(mp / avg(base.traffic.map(p2p))).toFixed(2)}x | ${mg.toFixed(1).padStart(8)} | ${(mg / avg(base.traffic.map(gossip))).toFixed(2)}x | ${(avg(r.cpu.map((u) => u.cpuMs)) / 1000).toFixed(2).padStart(10)} | ${avg(r.cpu.map((u) => u.writes)).toFixed(0).padStart(11)} | ${r.totalS.toFixed(1)} s`);
   }
 }
 
-async function runOnce(n: number): Promise<Result> {
+/**
+ * Starts N agents and runs `rounds` deployments on them, one after another. Round 1 is the fleet's first
+ * deployment: the agents are connected only to the coordinator, and they connect to each other during it
+ * (noise handshakes, identify, gossipsub meshes). Later rounds run on the connected fleet, which is what a
+ * long-running fleet sees.
+ */
+async function runFleet(n: number, rounds: number): Promise<Result[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `convoy-bench-rollout-${n}-`));
   process.stdout.write(`starting ${n} agents... `);
   const sandbox = await sandboxUp({ dir, agents: n, logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'info', heartbeatIntervalMs: heartbeatMs(n), joinTimeoutMs: 30_000 + n * 5_000 });
@@ -51,29 +61,34 @@ async function runOnce(n: number): Promise<Result> {
     await mkdir(app, { recursive: true });
     await writeFile(path.join(app, 'appspec.yml'), 'version: 0.0\nos: linux\nhooks:\n  BeforeInstall:\n    - location: start.sh\n  AfterAllowTraffic:\n    - location: end.sh\n');
     for (const [name, kind] of [['start.sh', 'start'], ['end.sh', 'end']] as const) {
-      await writeFile(path.join(app, name), `#!/bin/sh\necho "${kind} $CONVOY_INSTANCE_NAME $(date +%s%N)" >> ${records}\n`);
+      await writeFile(path.join(app, name), `#!/bin/sh\necho "${kind} $CONVOY_INSTANCE_NAME $(date +%s%N) $DEPLOYMENT_ID" >> ${records}\n`);
       await chmod(path.join(app, name), 0o755);
     }
     const revision = await pushDirectory(config.dataDir, app);
     const api = ApiClient.forConfig(config);
-    const before = await Promise.all(sandbox.agents.map((a) => processUsage(a.pid)));
-    const t0 = Date.now();
-    const view = await deployAndWait(api, { application: 'bench', deploymentGroup: `g${n}`, revision: revision.sha256, config: 'CodeDeployDefault.OneAtATime' }, 250);
-    const deploymentId = view.deploymentId;
-    const totalS = (Date.now() - t0) / 1000;
-    const after = await Promise.all(sandbox.agents.map((a) => processUsage(a.pid)));
-    const cpu = after.map((u, i) => ({ cpuMs: u.cpuMs - before[i]!.cpuMs, writes: u.writes - before[i]!.writes }));
-    if (view.status !== 'Succeeded') throw new Error(`deployment ${deploymentId} ended ${view.status}`);
-    await new Promise((r) => setTimeout(r, 3000)); // let every host learn the final state and log it
-    process.stdout.write(`done in ${totalS.toFixed(1)} s\n`);
-    const logs = await Promise.all(sandbox.agents.map((a) => readFile(path.join(a.dir, 'agent.log'), 'utf8')));
-    const starts = hookRecords(await readFile(records, 'utf8'));
-    return {
-      n, totalS, cpu,
-      fromRelease: handovers(releases(logs, deploymentId), starts),
-      fromLastHook: handovers(starts.filter((r) => r.kind === 'end').map((r) => r.ms), starts),
-      traffic: traffic(logs, deploymentId),
-    };
+    const results: Result[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const before = await Promise.all(sandbox.agents.map((a) => processUsage(a.pid)));
+      const t0 = Date.now();
+      const view = await deployAndWait(api, { application: 'bench', deploymentGroup: `g${n}`, revision: revision.sha256, config: 'CodeDeployDefault.OneAtATime' }, 250);
+      const deploymentId = view.deploymentId;
+      const totalS = (Date.now() - t0) / 1000;
+      const after = await Promise.all(sandbox.agents.map((a) => processUsage(a.pid)));
+      const cpu = after.map((u, i) => ({ cpuMs: u.cpuMs - before[i]!.cpuMs, writes: u.writes - before[i]!.writes }));
+      if (view.status !== 'Succeeded') throw new Error(`deployment ${deploymentId} ended ${view.status}`);
+      await new Promise((r) => setTimeout(r, 3000)); // let every host learn the final state and log it
+      process.stdout.write(`round ${round} done in ${totalS.toFixed(1)} s; `);
+      const logs = await Promise.all(sandbox.agents.map((a) => readFile(path.join(a.dir, 'agent.log'), 'utf8')));
+      const starts = hookRecords(await readFile(records, 'utf8'), deploymentId);
+      results.push({
+        n, round, totalS, cpu,
+        fromRelease: handovers(releases(logs, deploymentId), starts),
+        fromLastHook: handovers(starts.filter((r) => r.kind === 'end').map((r) => r.ms), starts),
+        traffic: traffic(logs, deploymentId),
+      });
+    }
+    process.stdout.write('\n');
+    return results;
   } finally {
     await sandboxDown(dir);
     if (process.env['BENCH_KEEP'] === undefined) await rm(dir, { recursive: true, force: true });
@@ -83,8 +98,10 @@ async function runOnce(n: number): Promise<Result> {
 
 interface HookRecord { kind: string; ms: number }
 
-function hookRecords(text: string): HookRecord[] {
-  return text.split('\n').filter(Boolean).map((l) => { const [kind, , ns] = l.split(' '); return { kind: kind!, ms: Number(BigInt(ns!) / 1000n) / 1000 }; });
+/** The hook records one deployment's hosts wrote (kind, instance, epoch ns, deployment id per line). */
+function hookRecords(text: string, deploymentId: string): HookRecord[] {
+  return text.split('\n').filter(Boolean).map((l) => l.split(' ')).filter((f) => f[3] === deploymentId)
+    .map(([kind, , ns]) => ({ kind: kind!, ms: Number(BigInt(ns!) / 1000n) / 1000 }));
 }
 
 /** Wall-clock times (ms) at which hosts ended their tenure with a success (agent log lines). */
