@@ -46,6 +46,16 @@ export class Host {
   }
 }
 
+/** Slot messages one host sent and received, counted as the agent's transport counts them. */
+export interface HostTraffic {
+  /** Point to point, sent and received. */
+  sent: number;
+  received: number;
+  /** Chosen values broadcast: one per value sent (the agent publishes it once on gossip), one per copy received. */
+  broadcastSent: number;
+  broadcastReceived: number;
+}
+
 export class Cluster {
   now = 0;
   readonly deployment = 'd-sim';
@@ -57,6 +67,7 @@ export class Cluster {
   readonly k: number;
   readonly committee: string[];
   readonly trace: string[] = [];
+  readonly traffic = new Map<string, HostTraffic>();
   traceOn = false;
   stopIssued = false;
   private readonly prng: Prng;
@@ -73,7 +84,10 @@ export class Cluster {
     this.committee = chooseCommittee(this.deployment, this.ids, init.committeeSize);
     this.checker = new SlotChecker(quorumSize(this.committee), new Set(this.committee));
     this.net = new Network(prng.fork(), { ...init.network });
-    for (const id of this.ids) this.hosts.set(id, new Host(id, prng.fork()));
+    for (const id of this.ids) {
+      this.hosts.set(id, new Host(id, prng.fork()));
+      this.traffic.set(id, { sent: 0, received: 0, broadcastSent: 0, broadcastReceived: 0 });
+    }
   }
 
   host(id: string): Host {
@@ -136,9 +150,15 @@ export class Cluster {
       this.checker.onPersist(h.id, h.disk, state);
       h.disk = state;
     }
+    const traffic = this.traffic.get(h.id)!;
+    let lastBroadcast: SlotMessage | undefined;
     for (let t = node.pollTransmit(); t !== undefined; t = node.pollTransmit()) {
       this.checker.onSend(h.id, h.disk, t.msg);
-      this.net.send(this.now, h.id, t.to, this.codecSample() ? roundTrip(t.msg) : t.msg);
+      const broadcast = t.broadcast === true;
+      if (!broadcast) traffic.sent += 1;
+      else if (t.msg !== lastBroadcast) traffic.broadcastSent += 1; // the node queues one object for every target
+      if (broadcast) lastBroadcast = t.msg;
+      this.net.send(this.now, h.id, t.to, this.codecSample() ? roundTrip(t.msg) : t.msg, broadcast);
     }
     for (let e = node.pollEvent(); e !== undefined; e = node.pollEvent()) this.onEvent(h, node, e);
     h.deadline = node.pollTimeout();
@@ -188,6 +208,7 @@ export class Cluster {
     const now = this.now;
     for (const p of this.net.deliverDue(now)) {
       const h = this.host(p.to);
+      if (h.node !== null) this.traffic.get(p.to)![p.broadcast ? 'broadcastReceived' : 'received'] += 1;
       this.input(h, (n) => n.handleMessage(now, p.from, p.msg));
     }
     for (const h of this.hosts.values()) {

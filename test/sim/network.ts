@@ -20,6 +20,8 @@ export interface Packet {
   readonly msg: SlotMessage;
   readonly deliverAt: number;
   readonly seq: number;
+  /** One of the copies of a `chosen` value the node sent to every target (the agent gossips it once). */
+  readonly broadcast: boolean;
 }
 
 export class Network {
@@ -39,12 +41,12 @@ export class Network {
     public options: NetworkOptions,
   ) {}
 
-  send(now: number, from: string, to: string, msg: SlotMessage): void {
+  send(now: number, from: string, to: string, msg: SlotMessage, broadcast = false): void {
     this.stats.sent += 1;
-    this.enqueue(now, from, to, msg);
+    this.enqueue(now, from, to, msg, broadcast);
   }
 
-  private enqueue(now: number, from: string, to: string, msg: SlotMessage): void {
+  private enqueue(now: number, from: string, to: string, msg: SlotMessage, broadcast: boolean): void {
     const key = `${from}>${to}`;
     let q = this.paths.get(key);
     if (q === undefined) this.paths.set(key, (q = []));
@@ -55,7 +57,7 @@ export class Network {
     }
     const o = this.options;
     const deliverAt = now + o.delayMinMs + this.prng.int(0, 2 * o.delayMeanMs);
-    const packet: Packet = { from, to, msg, deliverAt, seq: this.seq++ };
+    const packet: Packet = { from, to, msg, deliverAt, seq: this.seq++, broadcast };
     let i = q.length;
     while (i > 0 && q[i - 1]!.deliverAt > deliverAt) i -= 1;
     q.splice(i, 0, packet);
@@ -91,7 +93,7 @@ export class Network {
       }
       if (this.prng.chance(this.options.replayPerMille, 1000)) {
         this.stats.replayed += 1;
-        this.enqueue(now, p.from, p.to, p.msg);
+        this.enqueue(now, p.from, p.to, p.msg, p.broadcast);
       }
       this.stats.delivered += 1;
       out.push(p);
