@@ -34,6 +34,8 @@ export class Host {
   failed = false;
   deployed = false;
   final: DeploymentStatus | null = null;
+  /** Chosen entries this host has broadcast (counted once each, as the agent publishes them once). */
+  readonly broadcastEntries = new Set<string>();
   constructor(
     readonly id: string,
     readonly rng: Prng,
@@ -151,13 +153,16 @@ export class Cluster {
       h.disk = state;
     }
     const traffic = this.traffic.get(h.id)!;
-    let lastBroadcast: SlotMessage | undefined;
     for (let t = node.pollTransmit(); t !== undefined; t = node.pollTransmit()) {
       this.checker.onSend(h.id, h.disk, t.msg);
       const broadcast = t.broadcast === true;
       if (!broadcast) traffic.sent += 1;
-      else if (t.msg !== lastBroadcast) traffic.broadcastSent += 1; // the node queues one object for every target
-      if (broadcast) lastBroadcast = t.msg;
+      else if (t.msg.type === 'chosen') {
+        // As the agent's slot driver: one gossip publish per chosen entry, however many targets it is queued for.
+        const key = `${t.msg.slot}:${t.msg.entry}`;
+        if (!h.broadcastEntries.has(key)) traffic.broadcastSent += 1;
+        h.broadcastEntries.add(key);
+      }
       this.net.send(this.now, h.id, t.to, this.codecSample() ? roundTrip(t.msg) : t.msg, broadcast);
     }
     for (let e = node.pollEvent(); e !== undefined; e = node.pollEvent()) this.onEvent(h, node, e);
