@@ -20,6 +20,7 @@ describe('codec', () => {
       { type: 'accepted', ...base, ballot: b },
       { type: 'nack', ...base, ballot: b, promised: { round: 9, nodeId: 'peerC' } },
       { type: 'chosen', ...base, entry: 3, value: { kind: 'burn', host: 'peerB' } },
+      { type: 'chosen', ...base, value: { kind: 'grant', host: 'peerB' }, prior: { kind: 'release', host: 'peerA', next: 'peerB' } },
       { type: 'query', deployment: 'd-1', known: [0, 4, 7] },
       { type: 'handoff', ...base, entry: 3, value: { kind: 'release', host: 'peerA', next: 'peerB' } },
     ];
@@ -45,6 +46,12 @@ describe('codec', () => {
     expect(reason({ type: 'handoff', ...base, entry: 3, value: { kind: 'release', host: 'x' } })).toMatch(/release that names next/);
     expect(reason({ type: 'handoff', ...base, entry: 3, value: { kind: 'burn', host: 'x' } })).toMatch(/release that names next/);
     expect(reason({ type: 'handoff', ...base, value: { kind: 'grant', host: 'x' } })).toMatch(/release that names next/);
+    const release = { kind: 'release', host: 'peerA', next: 'peerB' };
+    expect(reason({ type: 'chosen', ...base, value: { kind: 'grant', host: 'peerB' }, prior: { kind: 'burn', host: 'peerA' } })).toMatch(/prior must be a release that names next/);
+    expect(reason({ type: 'chosen', ...base, value: { kind: 'grant', host: 'peerB' }, prior: { kind: 'release', host: 'peerA' } })).toMatch(/prior must be a release that names next/);
+    expect(reason({ type: 'chosen', ...base, entry: 0, value: { kind: 'grant', host: 'peerB' }, prior: release })).toMatch(/prior only rides/);
+    expect(reason({ type: 'chosen', ...base, entry: 3, value: { kind: 'burn', host: 'peerB' }, prior: release })).toMatch(/prior only rides/);
+    expect(reason({ type: 'chosen', ...base, value: { kind: 'grant', host: 'peerB' }, prior: { kind: 'grant', host: 'peerA' } })).toMatch(/does not fit entry 1/);
     expect(decodeMessage(new Uint8Array(70 * 1024))).toEqual({ ok: false, reason: 'message too large' });
   });
   it('round-trips and validates durable state', () => {

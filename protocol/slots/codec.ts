@@ -51,9 +51,17 @@ export function parseMessage(raw: unknown): SlotMessage {
     case 'nack':
       keys(o, ['type', 'deployment', 'slot', 'entry', 'ballot', 'promised']);
       return { type, ...base, ballot: ballot(o['ballot'], 'ballot'), promised: ballot(o['promised'], 'promised') };
-    case 'chosen':
-      keys(o, ['type', 'deployment', 'slot', 'entry', 'value']);
-      return { type, ...base, value: value(o['value'], 'value', base.entry) };
+    case 'chosen': {
+      if (!('prior' in o)) {
+        keys(o, ['type', 'deployment', 'slot', 'entry', 'value']);
+        return { type, ...base, value: value(o['value'], 'value', base.entry) };
+      }
+      keys(o, ['type', 'deployment', 'slot', 'entry', 'value', 'prior']);
+      if (base.entry === 0 || base.entry % 2 !== 0) throw new Invalid('chosen.prior only rides with an entry that opens a tenure after another (even, above 0)');
+      const prior = value(o['prior'], 'prior', base.entry - 1);
+      if (prior.kind !== 'release' || prior.next === undefined) throw new Invalid('chosen.prior must be a release that names next');
+      return { type, ...base, value: value(o['value'], 'value', base.entry), prior };
+    }
     case 'handoff': {
       keys(o, ['type', 'deployment', 'slot', 'entry', 'value']);
       const v = value(o['value'], 'value', base.entry);

@@ -102,6 +102,14 @@ export class SlotNode implements ProposerHost {
   private holeCheck = false;
   /** Current catch-up period: backs off while nothing is missing, back to syncMs on a gap. */
   private syncIntervalMs: number;
+  /**
+   * Own handed-off releases by slot, not gossiped yet: the next tenure's opening carries them (`prior`).
+   * Timer.Announce gossips them anyway if that opening is not learned within retryMs. Volatile: after a
+   * restart a recovered release is learned, and announced, again.
+   */
+  private readonly deferredReleases = new Map<number, { readonly entry: number; readonly value: SlotValue }>();
+  /** Own values chosen at an even entry before the release ahead of them was learned, by slot: gossiped once it is. */
+  private readonly awaitingPrior = new Map<number, { readonly entry: number; readonly value: SlotValue }>();
 
   constructor(init: SlotNodeInit) {
     const config = resolveConfig(init.config);
@@ -179,6 +187,11 @@ export class SlotNode implements ProposerHost {
       const work = this.planned;
       this.planned = null;
       if (work !== null) this.startWork(now, work);
+    }
+    if (this.timers.isExpired(Timer.Announce, now)) {
+      this.timers.stop(Timer.Announce);
+      for (const [slot, d] of this.deferredReleases) this.gossip({ type: 'chosen', deployment: this.deployment, slot, entry: d.entry, value: d.value });
+      this.deferredReleases.clear();
     }
     this.afterInput(now);
   }
@@ -270,22 +283,58 @@ export class SlotNode implements ProposerHost {
       else this.onGap(now);
     }
     const added = this.view.learn(slot, entry, value);
-    if (broadcast) {
-      const msg: SlotMessage = { type: 'chosen', deployment: this.deployment, slot, entry, value };
-      for (const peer of this.targets) {
-        if (peer !== this.nodeId) this.transmits.push({ to: peer, msg, broadcast: true });
-      }
-      // The host a release hands the slot to hears it point to point, not only by gossip: it claims at once.
-      if (value.kind === 'release' && value.next !== undefined && value.next !== this.nodeId) this.send(value.next, msg);
-    }
+    if (broadcast) this.announce(now, slot, entry, value);
     this.proposer.onLearned(now); // a handed-off claim is chosen before the release ahead of it is learned
     if (added.length === 0) return;
     this.lazyDirty = true;
     for (const a of added) {
       this.events.push({ type: 'entry:learned', ...a });
       if (a.value.kind === 'close') this.markStopped();
+      // The opening after our handed-off release is chosen: its proposer's gossip carries the release.
+      if (this.deferredReleases.get(a.slot)?.entry === a.entry - 1) this.deferredReleases.delete(a.slot);
+    }
+    for (const [s, w] of this.awaitingPrior) {
+      const prior = this.view.known(s, w.entry - 1);
+      if (prior === undefined) continue;
+      this.awaitingPrior.delete(s);
+      this.gossipWithPrior(s, w.entry, w.value, prior);
     }
     this.advanceSelf();
+  }
+
+  /**
+   * Tells every target a value this node proposed was chosen: one gossip publish per hand-over. A release
+   * that names a `next` goes point to point to that host (it claims at once) and is gossiped with the
+   * opening of the next tenure, whose proposer learns the release first; if that opening is not learned
+   * within retryMs, the release is gossiped alone. An opening is gossiped once the entry ahead of it is known.
+   */
+  private announce(now: number, slot: number, entry: number, value: SlotValue): void {
+    if (value.kind === 'release' && value.next !== undefined && value.next !== this.nodeId) {
+      this.send(value.next, { type: 'chosen', deployment: this.deployment, slot, entry, value });
+      if (this.view.known(slot, entry + 1) !== undefined) return; // the opening is chosen already
+      this.deferredReleases.set(slot, { entry, value });
+      if (this.timers.get(Timer.Announce) === undefined) this.timers.set(Timer.Announce, now + this.timing.retryMs);
+      return;
+    }
+    if (entry % 2 === 0 && entry > 0) {
+      const prior = this.view.known(slot, entry - 1);
+      if (prior === undefined) this.awaitingPrior.set(slot, { entry, value });
+      else this.gossipWithPrior(slot, entry, value, prior);
+      return;
+    }
+    this.gossip({ type: 'chosen', deployment: this.deployment, slot, entry, value });
+  }
+
+  private gossipWithPrior(slot: number, entry: number, value: SlotValue, prior: SlotValue): void {
+    const carried = prior.kind === 'release' && prior.next !== undefined; // its proposer left the gossip to us
+    this.gossip({ type: 'chosen', deployment: this.deployment, slot, entry, value, ...(carried ? { prior } : {}) });
+  }
+
+  /** A chosen value to every target; the host sends the set as one gossip publish. */
+  private gossip(msg: SlotMessage): void {
+    for (const peer of this.targets) {
+      if (peer !== this.nodeId) this.transmits.push({ to: peer, msg, broadcast: true });
+    }
   }
 
   yieldsTo(slot: number, entry: number): boolean {
@@ -323,8 +372,12 @@ export class SlotNode implements ProposerHost {
           this.events.push({ type: 'message:rejected', from, reason: 'slot out of range' });
           return;
         }
-        if (msg.entry > this.view.log[msg.slot]!.length && !this.pipelinedHole(msg.slot, msg.entry)) this.askSenderForGap(now, from);
-        this.learnChosen(now, msg.slot, msg.entry, msg.value, false);
+        {
+          const first = msg.prior !== undefined ? msg.entry - 1 : msg.entry;
+          if (first > this.view.log[msg.slot]!.length && !this.pipelinedHole(msg.slot, first)) this.askSenderForGap(now, from);
+          if (msg.prior !== undefined) this.learnChosen(now, msg.slot, msg.entry - 1, msg.prior, false);
+          this.learnChosen(now, msg.slot, msg.entry, msg.value, false);
+        }
         return;
       case 'handoff':
         this.onHandoff(now, from, msg);

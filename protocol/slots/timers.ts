@@ -7,9 +7,11 @@ export const Timer = {
   Proposal: 1,
   /** Ask a few peers for chosen entries this node has not learned (catch-up). */
   Sync: 2,
+  /** Gossip a handed-off release ourselves: the next tenure's opening, which carries it, did not come. */
+  Announce: 3,
 } as const;
 export type Timer = (typeof Timer)[keyof typeof Timer];
-const TIMER_COUNT = 3;
+const TIMER_COUNT = 4;
 
 export class TimerTable {
   private readonly deadlines: (number | undefined)[] = new Array<number | undefined>(TIMER_COUNT).fill(undefined);

@@ -37,7 +37,9 @@ export type SlotMessage =
   | (Addressed & { readonly type: 'accept'; readonly ballot: Ballot; readonly value: SlotValue })
   | (Addressed & { readonly type: 'accepted'; readonly ballot: Ballot })
   | (Addressed & { readonly type: 'nack'; readonly ballot: Ballot; readonly promised: Ballot })
-  | (Addressed & { readonly type: 'chosen'; readonly value: SlotValue })
+  // `prior`: the value chosen at entry - 1, carried with an even entry when it is a release that named a
+  // `next` (its proposer left the gossip of it to the following tenure's opening: one publish per hand-over).
+  | (Addressed & { readonly type: 'chosen'; readonly value: SlotValue; readonly prior?: SlotValue })
   // The holder's release at `entry` is durable and names the recipient `next`: it may claim entry + 1 now.
   | (Addressed & { readonly type: 'handoff'; readonly value: SlotValue })
   | { readonly type: 'query'; readonly deployment: string; readonly known: readonly number[] };

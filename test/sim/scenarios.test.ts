@@ -170,6 +170,46 @@ describe('slots: scenarios', () => {
     expect(finalStates(c)).toEqual(['succeeded']);
   });
 
+  it('slots: one gossip per hand-over: the next grant carries the release, which its holder sends only to next (N=5)', () => {
+    const c = scenario({ n: 5, deployMs: [300, 300] });
+    const broadcasts: { from: string; entry: number; prior: boolean }[] = [];
+    const releaseTo: string[] = [];
+    c.net.filter = (p) => {
+      if (p.msg.type === 'chosen' && p.msg.slot === 0 && p.broadcast) broadcasts.push({ from: p.from, entry: p.msg.entry, prior: p.msg.prior !== undefined });
+      if (p.msg.type === 'chosen' && p.msg.entry === 1 && !p.broadcast) releaseTo.push(p.to);
+      return false;
+    };
+    openAll(c);
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(finalStates(c)).toEqual(['succeeded']);
+    const next = c.checker.chosen.get('0:2');
+    expect(next?.kind).toBe('grant');
+    // Entry 1 (the first release) went point to point to the host it named, and was never gossiped alone.
+    expect(releaseTo).toEqual([next!.kind === 'grant' ? next!.host : '']);
+    expect(broadcasts.filter((b) => b.entry === 1)).toEqual([]);
+    // Every opening after the first carries the release ahead of it; the last release goes out alone.
+    const published = [...new Map(broadcasts.map((b) => [`${b.from}:${b.entry}`, b])).values()];
+    expect(published.map((b) => [b.entry, b.prior])).toEqual([[0, false], [2, true], [4, true], [6, true], [8, true], [9, false]]);
+  });
+
+  it('slots: a handed-off release is gossiped by its holder after retryMs when the next grant does not come (N=3)', () => {
+    const c = scenario({ deployMs: [300, 300] });
+    let next: string | undefined;
+    c.net.filter = (p) => {
+      if (p.msg.type === 'handoff') next = p.to;
+      return next !== undefined && (p.to === next || p.from === next); // the named next host is cut off
+    };
+    openAll(c);
+    expect(run(c, () => c.checker.chosen.has('0:1'), 5_000)).toBe(true);
+    const released = c.now;
+    const third = c.ids.find((id) => id !== next && c.checker.chosen.get('0:1')?.kind === 'release' && (c.checker.chosen.get('0:1') as { host: string }).host !== id)!;
+    expect(run(c, () => c.node(third).chosen(0, 1) !== undefined, 5_000)).toBe(true);
+    // retryMs (400 ms) plus a hop; the catch-up timer alone would take syncMs (2 s) or more.
+    expect(c.now - released).toBeLessThan(500);
+    c.net.filter = null;
+    expect(run(c, () => c.allFinal())).toBe(true);
+  });
+
   it('slots: a restarted claimant whose grant was chosen yields instead of deploying', () => {
     const c = scenario();
     c.net.filter = (p) => p.msg.type === 'accepted' || p.msg.type === 'chosen'; // claimant never learns
