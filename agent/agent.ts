@@ -87,16 +87,17 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
         warn: (message, err) => log.warn({ err }, message),
         onDownloadProgress: (id, p) => { logProgress(id, p); publishProgress(id, p); },
       },
-    }, AbortSignal.any([abort.signal, signal]))).finally(() => {
-      staged.forget(record.intent.deploymentId);
-      heartbeats?.beat();
-    });
+    }, AbortSignal.any([abort.signal, signal]))).finally(() => staged.forget(record.intent.deploymentId));
     queue = done.catch((err: unknown) => log.error({ err }, 'deployment runner failed'));
     return done.then(() => journal.deployment(record.intent.deploymentId)?.status ?? 'Failed');
   };
   const rollout = new RolloutManager({
     self: signer.id, rootDir: config.rootDir, journal, reporter, logger: log, runLifecycle,
     transport: new SlotTransport(node, log), random: Math.random,
+    // Observers see the fleet's new state (installed revisions, last outcome) as soon as a rollout ends.
+    // Not when this host's own lifecycle ends: that is the moment the next host takes the slot, and N
+    // hosts verifying a heartbeat then slowed every hand-over (docs/quorum.md §9).
+    onRolloutFinal: () => heartbeats?.beat(),
   });
 
   const onIntent = (data: Uint8Array): void => {
@@ -141,9 +142,11 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
 
   // Hosts find each other's addresses in heartbeats, so they can talk directly without the coordinator.
   // Verified once here for both users; the peer store is written only when a host's addresses change.
-  const onHeartbeat = (data: Uint8Array): void => {
+  // Every host hears every other host's heartbeats (O(N²) in the fleet), so one published by its own
+  // signer is not verified twice: gossipsub already checked that peer's signature over these bytes.
+  const onHeartbeat = (data: Uint8Array, from?: string): void => {
     try {
-      const opened = openEnvelope(data, 'heartbeat');
+      const opened = openEnvelope(data, 'heartbeat', from === undefined ? {} : { authenticatedSigner: from });
       const hb = decodeHeartbeat(opened.payload);
       if (opened.signer !== hb.host || hb.host === signer.id) return;
       swarm.noteHeartbeat(hb);
@@ -153,12 +156,16 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     }
   };
 
-  const inject = (topic: string, data: Uint8Array): void => {
+  const inject = (topic: string, data: Uint8Array, from?: string): void => {
     if (topic === TOPIC_INTENTS) onIntent(data);
     else if (topic === TOPIC_CONTROL) onControl(data);
-    else if (topic === TOPIC_HEARTBEATS) onHeartbeat(data);
+    else if (topic === TOPIC_HEARTBEATS) onHeartbeat(data, from);
   };
-  node.services.pubsub.addEventListener('message', (evt) => inject(evt.detail.topic, evt.detail.data));
+  node.services.pubsub.addEventListener('message', (evt) => {
+    const msg = evt.detail;
+    // StrictSign: a 'signed' message's author is `from`, checked by gossipsub before delivery.
+    inject(msg.topic, msg.data, msg.type === 'signed' ? msg.from.toString() : undefined);
+  });
   node.services.pubsub.subscribe(TOPIC_INTENTS);
   node.services.pubsub.subscribe(TOPIC_CONTROL);
   node.services.pubsub.subscribe(TOPIC_HEARTBEATS);
@@ -176,7 +183,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   log.info({ addrs: node.getMultiaddrs().map((a) => a.toString()), tags: config.tags }, 'agent started');
 
   return {
-    peerId: signer.id, node, journal, inject,
+    peerId: signer.id, node, journal, inject: (topic, data) => inject(topic, data),
     async stop() {
       heartbeats?.stop();
       rollout.close();

@@ -26,6 +26,8 @@ export interface RolloutComponents {
   readonly runLifecycle: (record: DeploymentRecord, signal: AbortSignal) => Promise<HostStatus>;
   /** Seeded per deployment and host so jitter differs between hosts but runs are reproducible. */
   readonly random: () => number;
+  /** A deployment this host is a target of reached its final state (every target learns it). */
+  readonly onRolloutFinal?: (deploymentId: string) => void;
 }
 
 /** Messages that race ahead of their intent are held this long, this many per deployment, then dropped. */
@@ -144,8 +146,12 @@ export class RolloutManager {
         log.info({ status: event.status, slotMessages: this.c.transport.trafficOf(id) }, 'rollout final');
         const state = event.status.state === 'in-progress' ? undefined : event.status.state;
         if (state === undefined) return;
-        void this.c.journal.update(id, (r) => { r.rolloutFinal = { state, ...(event.status.reason ? { reason: event.status.reason } : {}) }; });
-        if (record.status === 'Pending') void this.finishWithout(record, state === 'stopped' ? 'Stopped' : 'Skipped', `deployment ${state} before this host started`);
+        const journaled = this.c.journal.update(id, (r) => { r.rolloutFinal = { state, ...(event.status.reason ? { reason: event.status.reason } : {}) }; });
+        const finished = record.status === 'Pending' ? this.finishWithout(record, state === 'stopped' ? 'Stopped' : 'Skipped', `deployment ${state} before this host started`) : undefined;
+        void Promise.allSettled([journaled, finished]).then((results) => {
+          for (const r of results) if (r.status === 'rejected') log.error({ err: r.reason }, 'cannot journal the rollout\'s final state');
+          this.c.onRolloutFinal?.(id);
+        });
         return;
       }
       case 'command:rejected':

@@ -37,6 +37,19 @@ describe('signed envelopes', () => {
     expect(() => openEnvelope(JSON.stringify({ ...env, sig: toBase64(sig) }), 'intent')).toThrow(/does not verify/);
   });
 
+  it('skips its own signature check only for the signer the transport authenticated', () => {
+    const env = seal('heartbeat', { beat: 1 }, host);
+    const sig = fromBase64(env.sig);
+    sig[3] = sig[3]! ^ 0x01;
+    const bad = JSON.stringify({ ...env, sig: toBase64(sig) });
+    // gossipsub checked the publisher's signature over these bytes: the envelope's own adds nothing.
+    expect(openEnvelope(bad, 'heartbeat', { authenticatedSigner: host.id })).toMatchObject({ signer: host.id, payload: { beat: 1 } });
+    // Published (or forwarded as its own) by anyone else, the envelope is verified as always.
+    expect(() => openEnvelope(bad, 'heartbeat', { authenticatedSigner: hostSignerForTest().id })).toThrow(/does not verify/);
+    expect(() => openEnvelope(bad, 'heartbeat')).toThrow(/does not verify/);
+    expect(() => openEnvelope(encodeEnvelope(env), 'report', { authenticatedSigner: host.id })).toThrow(/kind/);
+  });
+
   it('fails when the signer is swapped for another key', () => {
     const env = seal('intent', { a: 1 }, coordinator);
     expect(() => openEnvelope(JSON.stringify({ ...env, signer: coordinatorSigner().id }), 'intent')).toThrow(/does not verify/);

@@ -1,0 +1,55 @@
+// RolloutManager on one host with an in-memory transport: the slot protocol grants, the lifecycle runs,
+// and observers are told when the rollout is final, not when this host's own lifecycle ends.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Journal } from '../state/journal.ts';
+import { seal } from '../../protocol/signing/envelope.ts';
+import { sampleIntent } from '../../test/support/intents.ts';
+import { coordinatorSigner, hostSignerForTest } from '../../test/support/keys.ts';
+import type { Reporter } from '../reporting/reporter.ts';
+import type { SlotTransport } from './slot-transport.ts';
+import { RolloutManager } from './rollout-manager.ts';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+describe('RolloutManager', () => {
+  it('announces a rollout once its final state is journaled, after the host\'s lifecycle has ended', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'convoy-rollout-'));
+    dirs.push(root);
+    const host = hostSignerForTest();
+    const journal = await Journal.open(root);
+    const intent = sampleIntent({ targets: [host.id], config: { name: 'CodeDeployDefault.OneAtATime', minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 } } });
+    const record = await journal.accept(intent, seal('intent', intent, coordinatorSigner()), Date.now());
+    const order: string[] = [];
+    const transport = {
+      start: async () => undefined, stop: () => undefined, send: () => undefined, broadcast: () => undefined,
+      trafficOf: () => ({ sent: 0, received: 0, gossipSent: 0, gossipReceived: 0 }),
+    } as unknown as SlotTransport;
+    let announced!: (id: string) => void;
+    const final = new Promise<string>((resolve) => { announced = resolve; });
+    const manager = new RolloutManager({
+      self: host.id, rootDir: root, journal, transport, logger: pino({ level: 'silent' }), random: () => 0.5,
+      reporter: {} as Reporter,
+      runLifecycle: async (r) => {
+        order.push('lifecycle');
+        await journal.update(r.intent.deploymentId, (rec) => { rec.status = 'Succeeded'; rec.finishedAt = Date.now(); });
+        order.push('lifecycle ended');
+        return 'Succeeded';
+      },
+      // What observers are told must already be on disk: the journal's final state, read at announce time.
+      onRolloutFinal: (id) => { order.push(`announced ${journal.deployment(id)?.rolloutFinal?.state}`); announced(id); },
+    });
+    await manager.start();
+    await manager.admit(record);
+    expect(await final).toBe(intent.deploymentId);
+    expect(order).toEqual(['lifecycle', 'lifecycle ended', 'announced succeeded']);
+    manager.close();
+    await journal.close();
+  });
+});
