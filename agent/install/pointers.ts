@@ -2,7 +2,7 @@
 // each holds a deployment root path with no trailing newline.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic, writeFileAtomicUnsynced } from './atomic.ts';
 import { errorText, InstallError } from './errors.ts';
 import { isMissing } from './generate-files.ts';
 
@@ -18,11 +18,13 @@ export function instructionFile(instructionsDir: string, groupId: string, suffix
   return path.join(instructionsDir, groupId + suffix);
 }
 
-async function writePointer(instructionsDir: string, groupId: string, suffix: string, deploymentRoot: string): Promise<void> {
+async function writePointer(instructionsDir: string, groupId: string, suffix: string, deploymentRoot: string, durable = true): Promise<void> {
   if (deploymentRoot.includes('\n') || deploymentRoot === '') {
     throw new InstallError('INVALID_PATH', `invalid deployment root (${JSON.stringify(deploymentRoot)})`, deploymentRoot);
   }
-  await writeFileAtomic(instructionFile(instructionsDir, groupId, suffix), deploymentRoot);
+  const file = instructionFile(instructionsDir, groupId, suffix);
+  if (durable) await writeFileAtomic(file, deploymentRoot);
+  else writeFileAtomicUnsynced(file, deploymentRoot);
 }
 
 async function readPointer(instructionsDir: string, groupId: string, suffix: string): Promise<string | undefined> {
@@ -46,9 +48,13 @@ export function readLastSuccessfulInstall(instructionsDir: string, groupId: stri
   return readPointer(instructionsDir, groupId, '_last_successful_install');
 }
 
-/** Written at the end of DownloadBundle. */
+/**
+ * Written at the end of DownloadBundle, as the CodeDeploy agent does. Convoy never reads it back (it
+ * matters only to CodeDeploy's blue/green rollback), so it is replaced atomically but not flushed: it
+ * sits on the hand-over path.
+ */
 export function writeMostRecentInstall(instructionsDir: string, groupId: string, deploymentRoot: string): Promise<void> {
-  return writePointer(instructionsDir, groupId, '_most_recent_install', deploymentRoot);
+  return writePointer(instructionsDir, groupId, '_most_recent_install', deploymentRoot, false);
 }
 
 export function readMostRecentInstall(instructionsDir: string, groupId: string): Promise<string | undefined> {

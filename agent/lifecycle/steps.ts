@@ -13,6 +13,7 @@ import type { BundleStager } from './staging.ts';
 import type { Journal } from '../state/journal.ts';
 import type { AgentLayout, DeploymentPaths } from './layout.ts';
 import { loadAppSpec } from './appspec-loader.ts';
+import type { AppSpec } from '../../protocol/appspec/types.ts';
 import { pruneRevisions } from './retention.ts';
 import { failed, skipped, succeeded, type EventResult } from './outcome.ts';
 
@@ -63,6 +64,7 @@ type Work = (ctx: StepContext) => Promise<EventResult>;
 const downloadBundle: Work = async (ctx) => {
   const startedAt = ctx.now();
   const { intent, paths } = ctx;
+  lastSuccessfulRevision.delete(ctx); // this deployment's own archive is about to appear
   await rm(paths.archive, { recursive: true, force: true });
   await pruneOldRevisions(ctx);
   const cached = await ctx.bundles.ensure(intent.revision, (p) => ctx.onDownloadProgress(intent.deploymentId, p), ctx.signal, {
@@ -112,7 +114,7 @@ async function prepareHooks(event: string, ctx: StepContext): Promise<PreparedSt
   if (revisionDir === undefined) return { skip: skipped(event, startedAt, 'no previous successful install for this deployment group') };
   let scripts;
   try {
-    scripts = (await loadAppSpec(revisionDir, ctx.intent.appspecFileName)).hooks[event] ?? [];
+    scripts = (await appSpecOf(revisionDir, event, ctx)).hooks[event] ?? [];
   } catch (err) {
     const message = (err as Error).message;
     return { run: async () => failed(event, startedAt, ctx.now(), message) };
@@ -145,13 +147,33 @@ async function pruneOldRevisions(ctx: StepContext): Promise<void> {
   }
 }
 
+/**
+ * The revision the last-successful-class events of one run read, and its appspec, looked up once: those
+ * events all come before DownloadBundle (which replaces this deployment's archive and forgets the entry),
+ * and each lookup is several file operations on the hand-over path.
+ */
+const lastSuccessfulRevision = new WeakMap<StepContext, { dir: Promise<string | undefined>; appspec?: Promise<AppSpec> }>();
+
 /** §2.2: last-successful-class events use the previous revision until this deployment has its own archive. */
-async function selectRevisionDir(event: string, ctx: StepContext): Promise<string | undefined> {
-  if (!LAST_SUCCESSFUL_EVENTS.has(event) || (await exists(ctx.paths.archive))) return ctx.paths.archive;
+function selectRevisionDir(event: string, ctx: StepContext): Promise<string | undefined> {
+  if (!LAST_SUCCESSFUL_EVENTS.has(event)) return Promise.resolve(ctx.paths.archive);
+  let memo = lastSuccessfulRevision.get(ctx);
+  if (memo === undefined) lastSuccessfulRevision.set(ctx, (memo = { dir: resolveLastSuccessfulDir(ctx) }));
+  return memo.dir;
+}
+
+async function resolveLastSuccessfulDir(ctx: StepContext): Promise<string | undefined> {
+  if (await exists(ctx.paths.archive)) return ctx.paths.archive;
   const previousRoot = await readLastSuccessfulInstall(ctx.layout.instructionsDir, ctx.intent.deploymentGroupId);
   if (previousRoot === undefined) return undefined;
   const dir = ctx.layout.archiveOf(previousRoot);
   return (await exists(dir)) ? dir : undefined;
+}
+
+function appSpecOf(revisionDir: string, event: string, ctx: StepContext): Promise<AppSpec> {
+  const memo = LAST_SUCCESSFUL_EVENTS.has(event) ? lastSuccessfulRevision.get(ctx) : undefined;
+  if (memo === undefined) return loadAppSpec(revisionDir, ctx.intent.appspecFileName);
+  return (memo.appspec ??= loadAppSpec(revisionDir, ctx.intent.appspecFileName));
 }
 
 function hookEnv(event: string, ctx: StepContext): Record<string, string | undefined> {
