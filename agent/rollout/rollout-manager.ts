@@ -34,6 +34,12 @@ export interface RolloutComponents {
 const EARLY_TTL_MS = 30_000;
 const EARLY_MAX_PER_DEPLOYMENT = 256;
 const EARLY_MAX_DEPLOYMENTS = 16;
+/**
+ * How long the gossip of this host's grant (which carries the release ahead of it) waits, so the host's
+ * first lifecycle events run first. A trivial lifecycle reaches its first script in about 20-35 ms here;
+ * nothing waits on this gossip (the releaser learns the grant within retryMs either way).
+ */
+const GRANT_GOSSIP_DELAY_MS = 50;
 
 export class RolloutManager {
   private readonly drivers = new Map<string, SlotDriver>();
@@ -114,6 +120,7 @@ export class RolloutManager {
       broadcast: (msg) => this.c.transport.broadcast(msg),
       onEvent: (event) => this.onEvent(record, event),
       logger: this.c.logger.child({ deploymentId: id }),
+      grantGossipDelayMs: GRANT_GOSSIP_DELAY_MS,
     });
     this.drivers.set(id, driver);
     // A lifecycle interrupted by a restart is finished (reported failed) by the runner; the protocol

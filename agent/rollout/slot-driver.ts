@@ -14,6 +14,12 @@ export interface SlotDriverComponents {
   readonly onEvent: (event: SlotEvent) => void;
   readonly logger: Logger;
   readonly now?: () => number;
+  /**
+   * Chosen values drained together with this host's own grant are gossiped this much later: the host
+   * starts deploying first, and publishing to every peer (signing, encrypting, writing to each) no longer
+   * stands between the grant and the first lifecycle event. Observers learn the hand-over that much later.
+   */
+  readonly grantGossipDelayMs?: number;
 }
 
 export class SlotDriver {
@@ -80,19 +86,24 @@ export class SlotDriver {
       await this.c.persist(state);
       if (this.c.logger.isLevelEnabled('debug')) this.c.logger.debug({ ms: Math.round(this.now() - started), self: state.self.phase }, 'slot state persisted');
     }
-    const chosenSent = new Set<string>();
+    const gossip = new Map<string, SlotMessage>(); // one publish per (slot, entry): the node addresses a copy to each target
     for (let t = this.node.pollTransmit(); t !== undefined; t = this.node.pollTransmit()) {
       if (t.broadcast === true && t.msg.type === 'chosen') {
-        const key = `${t.msg.slot}:${t.msg.entry}`;
-        if (!chosenSent.has(key)) this.c.broadcast(t.msg);
-        chosenSent.add(key);
+        gossip.set(`${t.msg.slot}:${t.msg.entry}`, t.msg);
       } else {
         if (this.c.logger.isLevelEnabled('debug')) this.c.logger.debug({ to: t.to, ...brief(t.msg) }, 'slot message out');
         this.c.send(t.to, t.msg);
       }
     }
     this.arm(this.node.pollTimeout());
-    for (let e = this.node.pollEvent(); e !== undefined; e = this.node.pollEvent()) this.c.onEvent(e);
+    let granted = false;
+    for (let e = this.node.pollEvent(); e !== undefined; e = this.node.pollEvent()) {
+      granted ||= e.type === 'slot:granted';
+      this.c.onEvent(e);
+    }
+    const delay = granted ? this.c.grantGossipDelayMs ?? 0 : 0;
+    if (delay <= 0) for (const msg of gossip.values()) this.c.broadcast(msg);
+    else if (gossip.size > 0) setTimeout(() => { for (const msg of gossip.values()) this.c.broadcast(msg); }, delay);
   }
 
   private arm(deadline: number | undefined): void {
