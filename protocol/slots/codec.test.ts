@@ -23,6 +23,7 @@ describe('codec', () => {
       { type: 'chosen', ...base, value: { kind: 'grant', host: 'peerB' }, prior: { kind: 'release', host: 'peerA', next: 'peerB' } },
       { type: 'query', deployment: 'd-1', known: [0, 4, 7] },
       { type: 'handoff', ...base, entry: 3, value: { kind: 'release', host: 'peerA', next: 'peerB' } },
+      { type: 'handoff', ...base, entry: 3, value: { kind: 'release', host: 'peerA', next: 'peerB' }, opened: { kind: 'grant', host: 'peerA' }, prior: { kind: 'release', host: 'peerC', next: 'peerA' } },
     ];
     for (const m of msgs) expect(decodeMessage(encodeMessage(m))).toEqual({ ok: true, value: m });
   });
@@ -46,6 +47,12 @@ describe('codec', () => {
     expect(reason({ type: 'handoff', ...base, entry: 3, value: { kind: 'release', host: 'x' } })).toMatch(/release that names next/);
     expect(reason({ type: 'handoff', ...base, entry: 3, value: { kind: 'burn', host: 'x' } })).toMatch(/release that names next/);
     expect(reason({ type: 'handoff', ...base, value: { kind: 'grant', host: 'x' } })).toMatch(/release that names next/);
+    const handoff = { type: 'handoff', ...base, entry: 3, value: { kind: 'release', host: 'x', next: 'y' } };
+    expect(reason({ ...handoff, opened: { kind: 'grant', host: 'z' } })).toMatch(/grant of the releasing host/);
+    expect(reason({ ...handoff, opened: { kind: 'close' } })).toMatch(/grant of the releasing host/);
+    expect(reason({ ...handoff, prior: { kind: 'release', host: 'w', next: 'x' } })).toMatch(/only with handoff.opened/);
+    expect(reason({ ...handoff, opened: { kind: 'grant', host: 'x' }, prior: { kind: 'burn', host: 'w' } })).toMatch(/prior must be a release that names next/);
+    expect(reason({ ...handoff, entry: 1, opened: { kind: 'grant', host: 'x' }, prior: { kind: 'release', host: 'w', next: 'x' } })).toMatch(/needs an entry before/);
     const release = { kind: 'release', host: 'peerA', next: 'peerB' };
     expect(reason({ type: 'chosen', ...base, value: { kind: 'grant', host: 'peerB' }, prior: { kind: 'burn', host: 'peerA' } })).toMatch(/prior must be a release that names next/);
     expect(reason({ type: 'chosen', ...base, value: { kind: 'grant', host: 'peerB' }, prior: { kind: 'release', host: 'peerA' } })).toMatch(/prior must be a release that names next/);

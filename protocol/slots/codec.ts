@@ -63,10 +63,20 @@ export function parseMessage(raw: unknown): SlotMessage {
       return { type, ...base, value: value(o['value'], 'value', base.entry), prior };
     }
     case 'handoff': {
-      keys(o, ['type', 'deployment', 'slot', 'entry', 'value']);
+      keys(o, ['type', 'deployment', 'slot', 'entry', 'value', ...('opened' in o ? ['opened'] : []), ...('prior' in o ? ['prior'] : [])]);
       const v = value(o['value'], 'value', base.entry);
       if (v.kind !== 'release' || v.next === undefined) throw new Invalid('handoff.value must be a release that names next');
-      return { type, ...base, value: v };
+      if (!('opened' in o)) {
+        if ('prior' in o) throw new Invalid('handoff.prior comes only with handoff.opened');
+        return { type, ...base, value: v };
+      }
+      const opened = value(o['opened'], 'opened', base.entry - 1);
+      if (opened.kind !== 'grant' || opened.host !== v.host) throw new Invalid('handoff.opened must be the grant of the releasing host');
+      if (!('prior' in o)) return { type, ...base, value: v, opened };
+      if (base.entry < 3) throw new Invalid('handoff.prior needs an entry before the grant');
+      const prior = value(o['prior'], 'prior', base.entry - 2);
+      if (prior.kind !== 'release' || prior.next === undefined) throw new Invalid('handoff.prior must be a release that names next');
+      return { type, ...base, value: v, opened, prior };
     }
     default:
       throw new Invalid(`unknown message type ${JSON.stringify(type)}`);

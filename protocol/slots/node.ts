@@ -437,6 +437,9 @@ export class SlotNode implements ProposerHost {
       this.events.push({ type: 'message:rejected', from, reason: 'handoff not from the releasing holder to its next' });
       return;
     }
+    // The sender's own grant and the release before it, which their (delayed) gossip may not have brought yet.
+    if (msg.prior !== undefined) this.learnChosen(now, msg.slot, msg.entry - 2, msg.prior, false);
+    if (msg.opened !== undefined) this.learnChosen(now, msg.slot, msg.entry - 1, msg.opened, false);
     const log = this.view.log[msg.slot]!;
     if (log.length !== msg.entry) {
       // Learned already (the ordinary fast path takes over), or we are behind on this slot: catch up.
@@ -582,7 +585,13 @@ export class SlotNode implements ProposerHost {
     // Leaves after the `ending` record is durable (transmits wait for the persist), and ahead of the Accepts:
     // the next host's claim then runs alongside the release's round trip.
     if (work.kind === 'end' && v.kind === 'release' && v.next !== undefined) {
-      this.send(v.next, { type: 'handoff', deployment: this.deployment, slot: work.slot, entry: work.entry, value: v });
+      const opened = this.view.known(work.slot, work.entry - 1);
+      const prior = work.entry >= 3 ? this.view.known(work.slot, work.entry - 2) : undefined;
+      const carried = prior?.kind === 'release' && prior.next !== undefined ? { prior } : {};
+      this.send(v.next, {
+        type: 'handoff', deployment: this.deployment, slot: work.slot, entry: work.entry, value: v,
+        ...(opened?.kind === 'grant' && opened.host === this.nodeId ? { opened, ...carried } : {}),
+      });
     }
     this.proposer.begin(now, work.slot, work.entry, work.value, work.fast);
   }

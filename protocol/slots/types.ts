@@ -41,7 +41,9 @@ export type SlotMessage =
   // `next` (its proposer left the gossip of it to the following tenure's opening: one publish per hand-over).
   | (Addressed & { readonly type: 'chosen'; readonly value: SlotValue; readonly prior?: SlotValue })
   // The holder's release at `entry` is durable and names the recipient `next`: it may claim entry + 1 now.
-  | (Addressed & { readonly type: 'handoff'; readonly value: SlotValue })
+  // `opened` is the sender's grant (chosen at entry - 1) and `prior` the release before it (entry - 2) when
+  // that named a next: the gossip that announces them may not have reached `next` yet.
+  | (Addressed & { readonly type: 'handoff'; readonly value: SlotValue; readonly opened?: SlotValue; readonly prior?: SlotValue })
   | { readonly type: 'query'; readonly deployment: string; readonly known: readonly number[] };
 
 export type SlotMessageType = SlotMessage['type'];

@@ -131,6 +131,21 @@ describe('slots: scenarios', () => {
     expect(finalStates(c)).toEqual(['succeeded']);
   });
 
+  it('slots: the handoff carries the holder\'s grant, so a next host that has not heard its gossip claims at once (N=3)', () => {
+    const c = scenario({ deployMs: [300, 300] });
+    c.net.filter = (p) => p.broadcast; // no gossip at all: hosts hear chosen values only point to point
+    openAll(c);
+    expect(run(c, () => c.checker.chosen.has('0:1'), 5_000)).toBe(true);
+    const released = c.now;
+    expect(run(c, () => c.checker.chosen.has('0:2'), 5_000)).toBe(true);
+    // Handoff, Accept, Accepted at 5 ms each, overlapping the release's own round trip. Rejecting the
+    // handoff and asking the releaser for the grant first took two more hops.
+    expect(c.now - released).toBeLessThanOrEqual(5);
+    c.net.filter = null;
+    expect(run(c, () => c.allFinal())).toBe(true);
+    expect(finalStates(c)).toEqual(['succeeded']);
+  });
+
   it('slots: pipelined hand-over: the next host claims on the handoff, so its grant is chosen with the release (N=5)', () => {
     const c = scenario({ n: 5, deployMs: [300, 300] });
     const gaps: number[] = [];
