@@ -12,6 +12,7 @@ import { coordinatorSigner, hostSignerForTest } from '../../test/support/keys.ts
 import type { Reporter } from '../reporting/reporter.ts';
 import type { SlotTransport } from './slot-transport.ts';
 import { RolloutManager } from './rollout-manager.ts';
+import { chooseCommittee, claimOrder } from '../../protocol/slots/committee.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -28,7 +29,7 @@ describe('RolloutManager', () => {
     const record = await journal.accept(intent, seal('intent', intent, coordinatorSigner()), Date.now());
     const order: string[] = [];
     const transport = {
-      start: async () => undefined, stop: () => undefined, send: () => undefined, broadcast: () => undefined,
+      start: async () => undefined, stop: () => undefined, send: () => undefined, broadcast: () => undefined, connect: () => undefined,
       trafficOf: () => ({ sent: 0, received: 0, gossipSent: 0, gossipReceived: 0 }),
     } as unknown as SlotTransport;
     let announced!: (id: string) => void;
@@ -49,6 +50,36 @@ describe('RolloutManager', () => {
     await manager.admit(record);
     expect(await final).toBe(intent.deploymentId);
     expect(order).toEqual(['lifecycle', 'lifecycle ended', 'announced succeeded']);
+    manager.close();
+    await journal.close();
+  });
+
+  it('opens streams while it waits: to the committee and to the host after it in claim order', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'convoy-rollout-'));
+    dirs.push(root);
+    const host = hostSignerForTest();
+    const targets = [host.id, ...Array.from({ length: 8 }, () => hostSignerForTest().id)];
+    const journal = await Journal.open(root);
+    const intent = sampleIntent({ targets, deploymentId: 'd-CONNECT01' });
+    const record = await journal.accept(intent, seal('intent', intent, coordinatorSigner()), Date.now());
+    const connected: string[] = [];
+    const transport = {
+      start: async () => undefined, stop: () => undefined, send: () => undefined, broadcast: () => undefined,
+      connect: (to: string) => { connected.push(to); },
+      trafficOf: () => ({ sent: 0, received: 0, gossipSent: 0, gossipReceived: 0 }),
+    } as unknown as SlotTransport;
+    const manager = new RolloutManager({
+      self: host.id, rootDir: root, journal, transport, logger: pino({ level: 'silent' }), random: () => 0.5,
+      reporter: {} as Reporter, runLifecycle: async () => 'Succeeded',
+    });
+    await manager.start();
+    await manager.admit(record);
+    const order = claimOrder(intent.deploymentId, targets);
+    const successor = order[(order.indexOf(host.id) + 1) % order.length]!;
+    const expected = new Set([...chooseCommittee(intent.deploymentId, targets), successor]);
+    expected.delete(host.id);
+    expect(new Set(connected)).toEqual(expected);
+    expect(connected).toHaveLength(expected.size); // once each
     manager.close();
     await journal.close();
   });

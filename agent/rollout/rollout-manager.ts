@@ -127,9 +127,22 @@ export class RolloutManager {
     // burns the slot on its own when it recovers a 'holding' state.
     if (record.finishedAt === undefined && record.events.length > 0) this.launch(record, driver);
     await driver.start();
+    if (record.finishedAt === undefined) this.connectAhead(driver);
     const held = this.early.get(id);
     this.early.delete(id);
     for (const { from, msg } of held?.messages ?? []) if (driver.node.targets.includes(from)) void driver.deliver(from, msg);
+  }
+
+  /**
+   * Streams to the peers this host will talk to during the rollout, opened while it waits: the committee
+   * (its claim's Accepts) and the host after it in claim order (usually the one it hands its slot to).
+   */
+  private connectAhead(driver: SlotDriver): void {
+    const { committee, order } = driver.node;
+    const successor = order[(order.indexOf(this.c.self) + 1) % order.length];
+    for (const peer of new Set([...committee, ...(successor !== undefined ? [successor] : [])])) {
+      if (peer !== this.c.self) this.c.transport.connect(peer);
+    }
   }
 
   private onEvent(record: DeploymentRecord, event: SlotEvent): void {

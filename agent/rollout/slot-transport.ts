@@ -80,6 +80,14 @@ export class SlotTransport {
   }
 
   /**
+   * Opens the stream to `to` now, ahead of the first message: on a fleet's first rollout, the connection
+   * (noise handshake, identify) and the protocol negotiation otherwise happen on the hand-over path.
+   */
+  connect(to: string): void {
+    if (!this.outbound.has(to)) this.outbound.set(to, this.openOutbound(to));
+  }
+
+  /**
    * One long-lived stream per peer for everything this host sends it: no stream opening and protocol
    * negotiation per message (a round trip each) on the hand-over path. A failed stream is dropped with
    * whatever it held (the protocol retries) and the next message opens a new one.
