@@ -9,21 +9,25 @@ const IDS = ['host-a', 'host-b', 'host-c'];
 
 interface Seen { readonly at: number; readonly host: string; readonly what: string }
 
-function fleet(delayMs: number): { drivers: Map<string, SlotDriver>; seen: Seen[] } {
+function fleet(delayMs: number, ids = IDS, deployMs?: number): { drivers: Map<string, SlotDriver>; seen: Seen[] } {
   const drivers = new Map<string, SlotDriver>();
   const seen: Seen[] = [];
-  for (const id of IDS) {
+  for (const id of ids) {
     drivers.set(id, new SlotDriver({
-      nodeId: id, deployment: 'd-TESTDRIVE', targets: IDS, config: 'CodeDeployDefault.OneAtATime',
+      nodeId: id, deployment: 'd-TESTDRIVE', targets: ids, config: 'CodeDeployDefault.OneAtATime',
       rng: { int: (min) => min },
     }, {
       persist: async () => undefined,
       send: (to, msg: SlotMessage) => { void drivers.get(to)?.deliver(id, msg); },
       broadcast: (msg: SlotMessage) => {
         if (msg.type === 'chosen') seen.push({ at: Date.now(), host: id, what: `gossip ${msg.value.kind} ${msg.entry}` });
-        for (const other of IDS) if (other !== id) void drivers.get(other)!.deliver(id, msg);
+        for (const other of ids) if (other !== id) void drivers.get(other)!.deliver(id, msg);
       },
-      onEvent: (e: SlotEvent) => { if (e.type === 'slot:granted') seen.push({ at: Date.now(), host: id, what: 'granted' }); },
+      onEvent: (e: SlotEvent) => {
+        if (e.type !== 'slot:granted') return;
+        seen.push({ at: Date.now(), host: id, what: 'granted' });
+        if (deployMs !== undefined) setTimeout(() => void drivers.get(id)!.reportOutcome('succeeded'), deployMs);
+      },
       logger: pino({ level: 'silent' }),
       now: () => Date.now(),
       grantGossipDelayMs: delayMs,
@@ -56,6 +60,21 @@ describe('SlotDriver', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     const i = seen.findIndex((s) => s.what === 'granted');
     expect(seen[i + 1]).toMatchObject({ host: seen[i]!.host, what: 'gossip grant 0', at: seen[i]!.at });
+    for (const d of drivers.values()) d.close();
+  });
+
+  it('a release that leaves before the held grant gossip publishes that first, in order', async () => {
+    // Deploys take 10 ms, less than the 50 ms hold: the last host's release (gossiped at once, it names
+    // no next) must not reach anyone before its own grant.
+    const { drivers, seen } = fleet(50, ['host-a', 'host-b'], 10);
+    for (const d of drivers.values()) await d.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const last = seen.find((s) => s.what === 'gossip release 3')!;
+    expect(last).toBeDefined();
+    const own = seen.filter((s) => s.host === last.host && s.what.startsWith('gossip'));
+    expect(own.map((s) => s.what)).toEqual(['gossip grant 2', 'gossip release 3']);
+    expect(own[0]!.at).toBe(last.at);
+    for (const d of drivers.values()) expect(d.node.status().state).toBe('succeeded');
     for (const d of drivers.values()) d.close();
   });
 });

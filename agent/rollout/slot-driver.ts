@@ -26,6 +26,9 @@ export class SlotDriver {
   readonly node: SlotNode;
   private chain: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Gossip held back after this host's own grant (grantGossipDelayMs), published in order. */
+  private readonly heldGossip: SlotMessage[] = [];
+  private gossipTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private readonly now: () => number;
 
@@ -69,6 +72,7 @@ export class SlotDriver {
   close(): void {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.gossipTimer !== undefined) clearTimeout(this.gossipTimer);
   }
 
   private input(apply: (now: number) => void): Promise<void> {
@@ -101,9 +105,22 @@ export class SlotDriver {
       granted ||= e.type === 'slot:granted';
       this.c.onEvent(e);
     }
+    if (gossip.size === 0) return;
     const delay = granted ? this.c.grantGossipDelayMs ?? 0 : 0;
-    if (delay <= 0) for (const msg of gossip.values()) this.c.broadcast(msg);
-    else if (gossip.size > 0) setTimeout(() => { for (const msg of gossip.values()) this.c.broadcast(msg); }, delay);
+    if (delay > 0) {
+      this.heldGossip.push(...gossip.values());
+      this.gossipTimer ??= setTimeout(() => this.flushHeldGossip(), delay);
+      return;
+    }
+    this.flushHeldGossip(); // in order: a short lifecycle's release must not overtake its own grant
+    for (const msg of gossip.values()) this.c.broadcast(msg);
+  }
+
+  private flushHeldGossip(): void {
+    if (this.gossipTimer !== undefined) clearTimeout(this.gossipTimer);
+    this.gossipTimer = undefined;
+    const held = this.heldGossip.splice(0);
+    if (!this.closed) for (const msg of held) this.c.broadcast(msg);
   }
 
   private arm(deadline: number | undefined): void {
