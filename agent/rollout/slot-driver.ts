@@ -100,20 +100,21 @@ export class SlotDriver {
       }
     }
     this.arm(this.node.pollTimeout());
-    let granted = false;
-    for (let e = this.node.pollEvent(); e !== undefined; e = this.node.pollEvent()) {
-      granted ||= e.type === 'slot:granted';
-      this.c.onEvent(e);
-    }
-    if (gossip.size === 0) return;
-    const delay = granted ? this.c.grantGossipDelayMs ?? 0 : 0;
+    const events: SlotEvent[] = [];
+    for (let e = this.node.pollEvent(); e !== undefined; e = this.node.pollEvent()) events.push(e);
+    // Held only behind this host's own grant, and never past the rollout's end (whose event counts them).
+    const final = events.some((e) => e.type === 'deployment:final');
+    const delay = !final && events.some((e) => e.type === 'slot:granted') ? this.c.grantGossipDelayMs ?? 0 : 0;
     if (delay > 0) {
-      this.heldGossip.push(...gossip.values());
-      this.gossipTimer ??= setTimeout(() => this.flushHeldGossip(), delay);
-      return;
+      if (gossip.size > 0) {
+        this.heldGossip.push(...gossip.values());
+        this.gossipTimer ??= setTimeout(() => this.flushHeldGossip(), delay);
+      }
+    } else if (gossip.size > 0 || final) {
+      this.flushHeldGossip(); // in order: a short lifecycle's release must not overtake its own grant
+      for (const msg of gossip.values()) this.c.broadcast(msg);
     }
-    this.flushHeldGossip(); // in order: a short lifecycle's release must not overtake its own grant
-    for (const msg of gossip.values()) this.c.broadcast(msg);
+    for (const e of events) this.c.onEvent(e);
   }
 
   private flushHeldGossip(): void {
