@@ -309,7 +309,7 @@ export class SlotNode implements ProposerHost {
    * within retryMs, the release is gossiped alone. An opening is gossiped once the entry ahead of it is known.
    */
   private announce(now: number, slot: number, entry: number, value: SlotValue): void {
-    if (value.kind === 'release' && value.next !== undefined && value.next !== this.nodeId) {
+    if (namesNext(value) && value.next !== this.nodeId) {
       this.send(value.next, { type: 'chosen', deployment: this.deployment, slot, entry, value });
       if (this.view.known(slot, entry + 1) !== undefined) return; // the opening is chosen already
       this.deferredReleases.set(slot, { entry, value });
@@ -326,8 +326,8 @@ export class SlotNode implements ProposerHost {
   }
 
   private gossipWithPrior(slot: number, entry: number, value: SlotValue, prior: SlotValue): void {
-    const carried = prior.kind === 'release' && prior.next !== undefined; // its proposer left the gossip to us
-    this.gossip({ type: 'chosen', deployment: this.deployment, slot, entry, value, ...(carried ? { prior } : {}) });
+    // A release that named a next: its proposer left the gossip of it to us.
+    this.gossip({ type: 'chosen', deployment: this.deployment, slot, entry, value, ...(namesNext(prior) ? { prior } : {}) });
   }
 
   /** A chosen value to every target; the host sends the set as one gossip publish. */
@@ -587,10 +587,9 @@ export class SlotNode implements ProposerHost {
     if (work.kind === 'end' && v.kind === 'release' && v.next !== undefined) {
       const opened = this.view.known(work.slot, work.entry - 1);
       const prior = work.entry >= 3 ? this.view.known(work.slot, work.entry - 2) : undefined;
-      const carried = prior?.kind === 'release' && prior.next !== undefined ? { prior } : {};
       this.send(v.next, {
         type: 'handoff', deployment: this.deployment, slot: work.slot, entry: work.entry, value: v,
-        ...(opened?.kind === 'grant' && opened.host === this.nodeId ? { opened, ...carried } : {}),
+        ...(opened?.kind === 'grant' && opened.host === this.nodeId ? { opened, ...(prior !== undefined && namesNext(prior) ? { prior } : {}) } : {}),
       });
     }
     this.proposer.begin(now, work.slot, work.entry, work.value, work.fast);
@@ -698,4 +697,9 @@ function recoverDurable(d: DurableState, nodeId: string, completed?: 'succeeded'
 /** Acceptor records, values and ballots are never mutated in place, so only the logs need copying. */
 function snapshot(d: DurableState): DurableState {
   return { ...d, log: d.log.map((l) => [...l]) };
+}
+
+/** A release that hands its slot to a named host (the pipelined hand-over, 5a in docs/quorum.md). */
+function namesNext(v: SlotValue): v is Extract<SlotValue, { kind: 'release' }> & { readonly next: string } {
+  return v.kind === 'release' && v.next !== undefined;
 }
