@@ -96,7 +96,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     transport: new SlotTransport(node, log), random: Math.random,
     // Observers see the fleet's new state (installed revisions, last outcome) as soon as a rollout ends.
     // Not when this host's own lifecycle ends: that is the moment the next host takes the slot, and N
-    // hosts verifying a heartbeat then slowed every hand-over (docs/quorum.md §9).
+    // hosts verifying a heartbeat then slowed every hand-over (docs/quorum.md §7a).
     onRolloutFinal: () => heartbeats?.beat(),
   });
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Journal } from '../state/journal.ts';
 import { seal } from '../../protocol/signing/envelope.ts';
 import { sampleIntent } from '../../test/support/intents.ts';
@@ -34,6 +34,14 @@ describe('RolloutManager', () => {
     } as unknown as SlotTransport;
     let announced!: (id: string) => void;
     const final = new Promise<string>((resolve) => { announced = resolve; });
+    // The write of the rollout's final state completes only when the test says so.
+    let finishWrite!: () => void;
+    const written = new Promise<void>((resolve) => { finishWrite = resolve; });
+    const update = journal.update.bind(journal);
+    journal.update = async (id, change) => {
+      await update(id, change);
+      if (journal.deployment(id)?.rolloutFinal !== undefined) await written;
+    };
     const manager = new RolloutManager({
       self: host.id, rootDir: root, journal, transport, logger: pino({ level: 'silent' }), random: () => 0.5,
       reporter: {} as Reporter,
@@ -43,11 +51,14 @@ describe('RolloutManager', () => {
         order.push('lifecycle ended');
         return 'Succeeded';
       },
-      // What observers are told must already be on disk: the journal's final state, read at announce time.
       onRolloutFinal: (id) => { order.push(`announced ${journal.deployment(id)?.rolloutFinal?.state}`); announced(id); },
     });
     await manager.start();
     await manager.admit(record);
+    await vi.waitFor(() => expect(journal.deployment(intent.deploymentId)?.rolloutFinal).toBeDefined());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual(['lifecycle', 'lifecycle ended']); // final, but not yet on disk: no announcement
+    finishWrite();
     expect(await final).toBe(intent.deploymentId);
     expect(order).toEqual(['lifecycle', 'lifecycle ended', 'announced succeeded']);
     manager.close();

@@ -58,9 +58,7 @@ export function parseMessage(raw: unknown): SlotMessage {
       }
       keys(o, ['type', 'deployment', 'slot', 'entry', 'value', 'prior']);
       if (base.entry === 0 || base.entry % 2 !== 0) throw new Invalid('chosen.prior only rides with an entry that opens a tenure after another (even, above 0)');
-      const prior = value(o['prior'], 'prior', base.entry - 1);
-      if (prior.kind !== 'release' || prior.next === undefined) throw new Invalid('chosen.prior must be a release that names next');
-      return { type, ...base, value: value(o['value'], 'value', base.entry), prior };
+      return { type, ...base, value: value(o['value'], 'value', base.entry), prior: releaseNamingNext(o['prior'], 'chosen.prior', base.entry - 1) };
     }
     case 'handoff': {
       keys(o, ['type', 'deployment', 'slot', 'entry', 'value', ...('opened' in o ? ['opened'] : []), ...('prior' in o ? ['prior'] : [])]);
@@ -74,9 +72,7 @@ export function parseMessage(raw: unknown): SlotMessage {
       if (opened.kind !== 'grant' || opened.host !== v.host) throw new Invalid('handoff.opened must be the grant of the releasing host');
       if (!('prior' in o)) return { type, ...base, value: v, opened };
       if (base.entry < 3) throw new Invalid('handoff.prior needs an entry before the grant');
-      const prior = value(o['prior'], 'prior', base.entry - 2);
-      if (prior.kind !== 'release' || prior.next === undefined) throw new Invalid('handoff.prior must be a release that names next');
-      return { type, ...base, value: v, opened, prior };
+      return { type, ...base, value: v, opened, prior: releaseNamingNext(o['prior'], 'handoff.prior', base.entry - 2) };
     }
     default:
       throw new Invalid(`unknown message type ${JSON.stringify(type)}`);
@@ -216,6 +212,13 @@ function accepted(x: unknown, what: string, entry?: number): AcceptedValue {
 }
 
 /** A slot value; when `entry` is known, checks it fits the entry (even opens, odd ends a tenure). */
+/** A release that hands its slot to a named host: what `prior` carries in `chosen` and `handoff`. */
+function releaseNamingNext(x: unknown, what: string, entry: number): SlotValue {
+  const v = value(x, what, entry);
+  if (v.kind !== 'release' || v.next === undefined) throw new Invalid(`${what} must be a release that names next`);
+  return v;
+}
+
 function value(x: unknown, what: string, entry?: number): SlotValue {
   const o = obj(x, what);
   const kind = o['kind'];
