@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BundleCache } from './fetch/bundle-cache.ts';
 import { access } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { TOPIC_INTENTS, TOPIC_CONTROL, TOPIC_HEARTBEATS } from '../protocol/topics.ts';
+import { TOPIC_INTENTS, TOPIC_CONTROL, TOPIC_HEARTBEATS, TOPIC_REPORTS } from '../protocol/topics.ts';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { openEnvelope } from '../protocol/signing/envelope.ts';
 import { decodeControl } from '../protocol/messages/control.ts';
@@ -27,6 +27,7 @@ import { BundleStager } from './lifecycle/staging.ts';
 import { loadAppSpec } from './lifecycle/appspec-loader.ts';
 import { extractBundle } from './archive/index.ts';
 import { createReporter, type Reporter } from './reporting/reporter.ts';
+import { ReportOutbox } from './reporting/outbox.ts';
 import { startHeartbeats, type HeartbeatControl } from './reporting/heartbeat.ts';
 import { serveStatus } from './reporting/status-server.ts';
 import { serveBundles } from './fetch/seed-server.ts';
@@ -67,7 +68,8 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     (tree, target) => loadAppSpec(tree, target.appspecFileName),
   );
   const gossip = async (topic: string, data: Uint8Array): Promise<void> => { await node.services.pubsub.publish(topic, data); };
-  const reporter: Reporter = createReporter({ journal, signer, gossip, logger: log });
+  const outbox = new ReportOutbox({ publish: (data) => gossip(TOPIC_REPORTS, data), logger: log, delayMs: config.reportBatchMs });
+  const reporter: Reporter = createReporter({ journal, signer, send: (envelopes) => outbox.add(envelopes) });
   const trusted = new Set(config.trustedCoordinators);
   const abort = new AbortController();
   let queue: Promise<void> = Promise.resolve();
@@ -189,6 +191,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       rollout.close();
       abort.abort(new Error('agent stopping'));
       await queue;
+      await outbox.close();
       await swarm.stop();
       await node.stop();
       await journal.close();

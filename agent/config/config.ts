@@ -17,6 +17,11 @@ export const AgentConfigSchema = z.object({
   instanceName: z.string().min(1).max(100).optional(),
   heartbeatIntervalMs: z.number().int().min(200).max(600_000).default(3000),
   /**
+   * How long a lifecycle report waits to be gossiped with the ones after it (reporting/outbox.ts): one
+   * message per stretch of the lifecycle instead of one per report. 0 gossips every journal write's reports at once.
+   */
+  reportBatchMs: z.number().int().min(0).max(10_000).default(200),
+  /**
    * Sandbox option: re-root absolute AppSpec destinations under this directory (relative to rootDir when
    * relative) so several agents on one machine never write over each other. Hooks see it as
    * CONVOY_DESTINATION_ROOT. Off by default.

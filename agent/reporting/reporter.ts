@@ -1,10 +1,8 @@
 // Signs each lifecycle outcome with the host's peer key, journals it (so status queries can replay it
-// after a restart) and publishes it over gossip. Publishing is best effort: the coordinator also pulls
-// reports over PROTOCOL_STATUS when a heartbeat shows it missed some.
-import type { Logger } from 'pino';
-import { seal, encodeEnvelope, type Signer, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
+// after a restart) and hands it to the outbox, which gossips reports in batches (outbox.ts). Gossip is
+// best effort: the coordinator also pulls reports over PROTOCOL_STATUS when a heartbeat shows it missed some.
+import { seal, type Signer, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
 import { LOG_TAIL_MAX_BYTES, REPORT_VERSION, type HostStatus, type LifecycleReport } from '../../protocol/messages/report.ts';
-import { TOPIC_REPORTS } from '../../protocol/topics.ts';
 import type { DeploymentRecord, Journal, JournalState } from '../state/journal.ts';
 
 export type ReportFields = Omit<LifecycleReport, 'type' | 'v' | 'deploymentId' | 'host' | 'seq' | 'hostStatus'>;
@@ -18,7 +16,7 @@ export interface PendingReport {
 
 export interface Reporter {
   /**
-   * Journals and gossips one signed report. `alongside` is a journal change made in the same durable
+   * Journals one signed report and queues it for gossip. `alongside` is a journal change made in the same durable
    * write (an event's progress with its report: one fsync instead of two on the hand-over path).
    */
   publish(deploymentId: string, fields: ReportFields, hostStatus: HostStatus, alongside?: RecordChange): Promise<void>;
@@ -29,8 +27,8 @@ export interface Reporter {
 export interface ReporterComponents {
   readonly journal: Journal;
   readonly signer: Signer;
-  readonly gossip: (topic: string, data: Uint8Array) => Promise<void>;
-  readonly logger: Logger;
+  /** Takes journaled reports for gossip (ReportOutbox.add); never throws. */
+  readonly send: (envelopes: readonly SignedEnvelope[]) => void;
 }
 
 export function createReporter(c: ReporterComponents): Reporter {
@@ -56,13 +54,7 @@ export function createReporter(c: ReporterComponents): Reporter {
         envelopes.push(envelope);
       }
     });
-    for (const envelope of envelopes) {
-      try {
-        await c.gossip(TOPIC_REPORTS, encodeEnvelope(envelope));
-      } catch (err) {
-        c.logger.warn({ err, deploymentId }, 'report could not be gossiped now; it stays available over the status protocol');
-      }
-    }
+    c.send(envelopes);
   };
   return {
     publishAll,

@@ -21,7 +21,8 @@ import { createFleetNode, type FleetNode } from '../../agent/network/node.ts';
 import { loadOrCreateIdentity } from '../../agent/state/identity.ts';
 import { serveBundles } from '../../agent/fetch/seed-server.ts';
 import { decodeJsonFrame, requestFrames } from '../../agent/network/frames.ts';
-import { verifyHeartbeat, verifyReport } from './intake.ts';
+import { verifyHeartbeat } from './intake.ts';
+import { ReportIntake } from './report-intake.ts';
 import { buildDeploymentView, type DeploymentView } from '../status/deployment-view.ts';
 import { createDeployment, RequestError, type CreateDeploymentRequest } from './create-deployment.ts';
 import { startHttpApi } from './http-api.ts';
@@ -80,10 +81,6 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
   const publishControl = async (cmd: ControlCommand): Promise<void> => {
     await node.services.pubsub.publish(TOPIC_CONTROL, encodeEnvelope(seal('control', cmd, signer)));
   };
-  const recordReport = async (data: Uint8Array | string): Promise<void> => {
-    const { report, envelope } = verifyReport(data, (id) => intents.get(id)?.intent);
-    if (await store.appendReport(report, envelope)) await maybeFinalize(report.deploymentId);
-  };
   const maybeFinalize = async (id: string): Promise<void> => {
     const d = intents.get(id);
     if (d === undefined || d.finalStatus !== undefined) return;
@@ -96,6 +93,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       void maybeRollBack(d);
     }
   };
+  const reportIntake = new ReportIntake({ store, intentOf: (id) => intents.get(id)?.intent, logger: log, onNewReports: maybeFinalize });
   // Automatic rollback (CodeDeploy §7): a NEW deployment of the group's last successful revision.
   const maybeRollBack = async (d: StoredDeployment): Promise<void> => {
     const req = rollbackRequest(d, [...intents.values()]);
@@ -114,7 +112,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
     const { topic, data } = evt.detail;
     if (topic === TOPIC_REPORTS) {
       if (progress.offer(data)) return;
-      recordReport(data).catch((err: unknown) => log.warn({ reason: (err as Error).message }, 'report rejected'));
+      void reportIntake.receive(data);
     } else if (topic === TOPIC_HEARTBEATS) {
       try {
         store.recordHeartbeat(verifyHeartbeat(data), Date.now());
@@ -138,7 +136,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
         if (!d.intent.targets.includes(hb.host) || hb.lastDeployment?.deploymentId !== d.intent.deploymentId) continue;
         const latest = reports.filter((r) => r.report.host === hb.host).sort((a, b) => b.report.seq - a.report.seq)[0];
         if (latest?.report.hostStatus === hb.lastDeployment.status) continue;
-        await pullReports(node, hb.host, hb.addrs, d.intent.deploymentId, recordReport).catch((err: unknown) =>
+        await pullReports(node, hb.host, hb.addrs, d.intent.deploymentId, (items) => reportIntake.record(items)).catch((err: unknown) =>
           log.debug({ err, host: hb.host }, 'status pull failed'));
       }
       await maybeFinalize(d.intent.deploymentId);
@@ -251,11 +249,11 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
   return daemon;
 }
 
-async function pullReports(node: FleetNode, host: string, addrs: readonly string[], deploymentId: string, record: (data: string) => Promise<void>): Promise<void> {
+async function pullReports(node: FleetNode, host: string, addrs: readonly string[], deploymentId: string, record: (data: readonly string[]) => Promise<void>): Promise<void> {
   const signal = AbortSignal.timeout(5000);
   for await (const frame of requestFrames(node, { peerId: host, addrs }, PROTOCOL_STATUS, { deploymentId }, signal)) {
     const answer = decodeJsonFrame(frame) as { ok: boolean; reports?: unknown[] };
-    for (const envelope of answer.reports ?? []) await record(JSON.stringify(envelope)).catch(() => undefined);
+    await record((answer.reports ?? []).map((envelope) => JSON.stringify(envelope)));
     return;
   }
 }

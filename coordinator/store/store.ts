@@ -49,6 +49,7 @@ export interface FleetEntry {
 
 export class CoordinatorStore {
   private readonly reportCache = new Map<string, StoredReport[]>();
+  private reportWrites: Promise<void> = Promise.resolve();
   private fleet: Record<string, FleetEntry> = {};
   private fleetDirty = false;
 
@@ -112,18 +113,44 @@ export class CoordinatorStore {
 
   /** Appends a verified report unless the same (host, seq) is already stored. Returns whether it was new. */
   async appendReport(report: LifecycleReport, envelope: SignedEnvelope): Promise<boolean> {
-    const existing = await this.reports(report.deploymentId);
-    if (existing.some((r) => r.report.host === report.host && r.report.seq === report.seq)) return false;
-    const file = path.join(this.dataDir, 'deployments', `${report.deploymentId}.reports.jsonl`);
-    const handle = await open(file, 'a');
-    try {
-      await handle.appendFile(JSON.stringify({ envelope, report }) + '\n');
-      await handle.sync();
-    } finally {
-      await handle.close();
+    return (await this.appendReports([{ report, envelope }])).length === 1;
+  }
+
+  /**
+   * Appends verified reports, skipping any (deployment, host, seq) already stored: one append and one
+   * fsync per deployment file for the lot. Appends run one after another, so two copies of a report
+   * arriving together are stored once. Returns the reports that were new.
+   */
+  appendReports(reports: readonly StoredReport[]): Promise<StoredReport[]> {
+    const run = this.reportWrites.then(() => this.appendNow(reports));
+    this.reportWrites = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private async appendNow(reports: readonly StoredReport[]): Promise<StoredReport[]> {
+    const added: StoredReport[] = [];
+    for (const deploymentId of new Set(reports.map((r) => r.report.deploymentId))) {
+      const existing = await this.reports(deploymentId);
+      const seen = new Set(existing.map((r) => `${r.report.host}/${r.report.seq}`));
+      const fresh: StoredReport[] = [];
+      for (const r of reports) {
+        const key = `${r.report.host}/${r.report.seq}`;
+        if (r.report.deploymentId !== deploymentId || seen.has(key)) continue;
+        seen.add(key);
+        fresh.push({ envelope: r.envelope, report: r.report });
+      }
+      if (fresh.length === 0) continue;
+      const handle = await open(path.join(this.dataDir, 'deployments', `${deploymentId}.reports.jsonl`), 'a');
+      try {
+        await handle.appendFile(fresh.map((r) => JSON.stringify(r) + '\n').join(''));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      existing.push(...fresh);
+      added.push(...fresh);
     }
-    existing.push({ envelope, report });
-    return true;
+    return added;
   }
 
   async reports(deploymentId: string): Promise<StoredReport[]> {
