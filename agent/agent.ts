@@ -28,6 +28,7 @@ import { loadAppSpec } from './lifecycle/appspec-loader.ts';
 import { extractBundle } from './archive/index.ts';
 import { createReporter, type Reporter } from './reporting/reporter.ts';
 import { ReportOutbox } from './reporting/outbox.ts';
+import { StandbyLauncher } from './hooks/launcher.ts';
 import { startHeartbeats, type HeartbeatControl } from './reporting/heartbeat.ts';
 import { serveStatus } from './reporting/status-server.ts';
 import { serveBundles } from './fetch/seed-server.ts';
@@ -70,6 +71,8 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   const gossip = async (topic: string, data: Uint8Array): Promise<void> => { await node.services.pubsub.publish(topic, data); };
   const outbox = new ReportOutbox({ publish: (data) => gossip(TOPIC_REPORTS, data), logger: log, delayMs: config.reportBatchMs });
   const reporter: Reporter = createReporter({ journal, signer, send: (envelopes) => outbox.add(envelopes) });
+  // One standby shell forked ahead for the next hook, half a second after the last launch (launcher.ts).
+  const launcher = new StandbyLauncher({ refillAfterMs: 500 });
   const trusted = new Set(config.trustedCoordinators);
   const abort = new AbortController();
   let queue: Promise<void> = Promise.resolve();
@@ -85,6 +88,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
         hostEnv: hostEnv(signer.id, config),
         ...(config.destinationRoot !== undefined ? { destinationRoot: config.destinationRoot } : {}),
         runAsAllowed: process.getuid?.() === 0,
+        launcher,
         maxRevisions: config.maxRevisions,
         warn: (message, err) => log.warn({ err }, message),
         onDownloadProgress: (id, p) => { logProgress(id, p); publishProgress(id, p); },
@@ -192,6 +196,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       abort.abort(new Error('agent stopping'));
       await queue;
       await outbox.close();
+      launcher.close();
       await swarm.stop();
       await node.stop();
       await journal.close();

@@ -66,6 +66,7 @@ async function runOne(opts: RunEventOptions, script: RunEventOptions['scripts'][
     output,
     killGraceMs: opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
     ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    ...(opts.launcher === undefined ? {} : { launcher: opts.launcher }),
   });
 }
 

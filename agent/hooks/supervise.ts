@@ -1,9 +1,10 @@
-// Steps 5-11 of reference §2.4: spawn one script in its own process group and decide how it ended.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Steps 5-11 of reference §2.4: start one script in its own process group (launcher.ts) and decide how it ended.
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_HOOK_TIMEOUT_SECONDS, type HookScript } from '../../protocol/appspec/types.ts';
 import type { EventOutput } from './output.ts';
 import type { PreparedScript } from './prepare.ts';
+import { spawnLauncher, type HookLauncher } from './launcher.ts';
 import type { ScriptResult } from './types.ts';
 
 export interface SuperviseContext {
@@ -13,6 +14,8 @@ export interface SuperviseContext {
   /** SIGTERM → SIGKILL grace for a timed-out group. v2 of the agent uses 5 s; v1 never escalates. */
   readonly killGraceMs: number;
   readonly signal?: AbortSignal;
+  /** How the script's process starts; spawn when absent. */
+  readonly launcher?: HookLauncher;
 }
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
@@ -20,22 +23,12 @@ type Stop = 'timeout' | 'aborted';
 
 export async function superviseScript(prepared: PreparedScript, script: HookScript, ctx: SuperviseContext): Promise<ScriptResult> {
   const where = `Script at specified location: ${script.location}${script.runas === undefined ? '' : ` run as user ${script.runas}`}`;
-  const [file, ...args] = prepared.argv;
   let child: ChildProcess;
   try {
     // stdin closed; own process group so a timeout can stop everything the script started.
-    child = spawn(file, args, { cwd: ctx.cwd, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = await (ctx.launcher ?? spawnLauncher).launch(prepared.argv, { cwd: ctx.cwd, env: ctx.env });
   } catch (err) {
     return startFailure(where, err);
-  }
-  const startError = await new Promise<Error | undefined>((resolve) => {
-    child.once('spawn', () => resolve(undefined));
-    child.once('error', resolve);
-  });
-  if (startError !== undefined) {
-    child.stdout?.destroy();
-    child.stderr?.destroy();
-    return startFailure(where, startError);
   }
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const readers = Promise.all([ctx.output.consume(child.stdout!, 'stdout'), ctx.output.consume(child.stderr!, 'stderr')]);

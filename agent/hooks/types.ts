@@ -1,5 +1,6 @@
 import type { HookScript } from '../../protocol/appspec/types.ts';
 import type { ErrorCodeName } from '../../protocol/lifecycle.ts';
+import type { HookLauncher } from './launcher.ts';
 
 export interface RunEventOptions {
   readonly event: string;
@@ -21,6 +22,8 @@ export interface RunEventOptions {
   readonly logCapBytes?: number;
   /** Time between SIGTERM and SIGKILL for a timed-out script's process group; default 5 s. */
   readonly killGraceMs?: number;
+  /** Starts each script's process (launcher.ts); plain spawn when absent. */
+  readonly launcher?: HookLauncher;
 }
 
 export type EventOutcomeStatus = 'Succeeded' | 'Failed';

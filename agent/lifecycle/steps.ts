@@ -7,6 +7,7 @@ import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
 import { extractBundle } from '../archive/index.ts';
 import { install, readLastSuccessfulInstall, writeLastSuccessfulInstall, writeMostRecentInstall } from '../install/index.ts';
 import { runEventScripts } from '../hooks/index.ts';
+import type { HookLauncher } from '../hooks/launcher.ts';
 import type { FetchProgress } from '../fetch/revision-source.ts';
 import type { BundleCache } from '../fetch/bundle-cache.ts';
 import type { BundleStager } from './staging.ts';
@@ -32,6 +33,8 @@ export interface StepContext {
   readonly hostEnv: Readonly<Record<string, string>>;
   readonly destinationRoot?: string;
   readonly runAsAllowed: boolean;
+  /** Starts hook processes (a standby shell forked ahead, agent/hooks/launcher.ts). */
+  readonly launcher: HookLauncher;
   /** Deployment dirs kept per group, the current one included (decision 8). */
   readonly maxRevisions: number;
   readonly warn: (message: string, err: unknown) => void;
@@ -130,6 +133,7 @@ async function prepareHooks(event: string, ctx: StepContext): Promise<PreparedSt
       logFile: ctx.paths.logFile,
       runAsAllowed: ctx.runAsAllowed,
       signal: ctx.signal,
+      launcher: ctx.launcher,
     }),
   };
 }
