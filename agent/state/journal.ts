@@ -1,8 +1,9 @@
 // The agent's journal: everything it must not forget across a crash or restart. Every change is written
 // durably (double-buffered-file.ts: in place, fdatasync) before the agent acts on it or tells anyone.
 import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { DoubleBufferedFile } from './double-buffered-file.ts';
+import { readJsonIfExists, writeFileDurable } from './durable-file.ts';
 import type { SignedEnvelope } from '../../protocol/signing/envelope.ts';
 import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
 import type { HostStatus } from '../../protocol/messages/report.ts';
@@ -51,19 +52,52 @@ const SEEN_MAX = 10_000;
 /** Full records (with reports) are kept for the most recent deployments only. */
 const RECORDS_MAX = 50;
 
+/**
+ * The journal file holds the records still in play. A record whose host is done and whose rollout is final
+ * no longer changes: it moves to records/<id>.json, written durably before the journal lists it there, so
+ * a write on the hand-over path serializes one or two records, not the last fifty with all their reports
+ * (measured: 11 ms a write at 8 records, 64 ms at 50).
+ */
+interface StoredJournal extends JournalState {
+  /** Records kept in records/<id>.json, oldest first. */
+  archived?: string[];
+}
+
 export class Journal {
-  private constructor(private readonly file: DoubleBufferedFile, private state: JournalState) {}
+  /** Records removed by pruning whose files go once the journal no longer lists them. */
+  private discarded: string[] = [];
+
+  private constructor(
+    private readonly file: DoubleBufferedFile,
+    private readonly recordsDir: string,
+    private state: JournalState,
+    private readonly archived: Set<string>,
+  ) {}
 
   static async open(rootDir: string): Promise<Journal> {
     const dir = path.join(rootDir, 'state');
-    await mkdir(dir, { recursive: true });
+    const recordsDir = path.join(dir, 'records');
+    await mkdir(recordsDir, { recursive: true });
     const name = path.join(dir, 'journal.dat');
     const { file, contents } = await DoubleBufferedFile.open(name, path.join(dir, 'journal.json'));
-    const state = contents === undefined
+    const stored: StoredJournal = contents === undefined
       ? { version: 1 as const, groupSequence: {}, seen: [], deployments: {}, installed: {} }
-      : JSON.parse(new TextDecoder().decode(contents)) as JournalState;
-    if (state.version !== 1) throw new Error(`Journal "${name}" has unsupported version ${String(state.version)}`);
-    return new Journal(file, state);
+      : JSON.parse(new TextDecoder().decode(contents)) as StoredJournal;
+    if (stored.version !== 1) throw new Error(`Journal "${name}" has unsupported version ${String(stored.version)}`);
+    const { archived = [], ...state } = stored;
+    const listed = new Set<string>();
+    for (const id of archived) {
+      const record = await readJsonIfExists<DeploymentRecord>(path.join(recordsDir, `${id}.json`));
+      if (record === undefined) throw new Error(`Journal "${name}" lists record ${id}, but ${path.join(recordsDir, `${id}.json`)} is missing`);
+      state.deployments[id] = record;
+      listed.add(id);
+    }
+    // A record file the journal does not list: pruned, or archived by a write that a crash cut short
+    // (its record is still in the journal and is archived again).
+    for (const entry of await readdir(recordsDir)) {
+      if (!listed.has(entry.replace(/\.json$/, ''))) await rm(path.join(recordsDir, entry), { force: true });
+    }
+    return new Journal(file, recordsDir, state, listed);
   }
 
   async close(): Promise<void> {
@@ -106,6 +140,7 @@ export class Journal {
     const record = this.state.deployments[id];
     if (record === undefined) throw new Error(`Journal has no deployment ${id}`);
     change(record, this.state);
+    this.archived.delete(id); // changed: back in the journal until it is archived again
     await this.flush();
   }
 
@@ -119,10 +154,23 @@ export class Journal {
       .filter((d) => d.finishedAt !== undefined && d.rolloutFinal !== undefined)
       .sort((a, b) => a.receivedAt - b.receivedAt);
     const excess = Object.keys(this.state.deployments).length - RECORDS_MAX;
-    for (const record of finished.slice(0, Math.max(0, excess))) delete this.state.deployments[record.intent.deploymentId];
+    for (const record of finished.slice(0, Math.max(0, excess))) {
+      const id = record.intent.deploymentId;
+      delete this.state.deployments[id];
+      if (this.archived.delete(id)) this.discarded.push(id);
+    }
   }
 
   private async flush(): Promise<void> {
-    await this.file.write(new TextEncoder().encode(JSON.stringify(this.state)));
+    for (const record of Object.values(this.state.deployments)) {
+      const id = record.intent.deploymentId;
+      if (this.archived.has(id) || record.finishedAt === undefined || record.rolloutFinal === undefined) continue;
+      await writeFileDurable(path.join(this.recordsDir, `${id}.json`), JSON.stringify(record));
+      this.archived.add(id);
+    }
+    const inPlay = Object.fromEntries(Object.entries(this.state.deployments).filter(([id]) => !this.archived.has(id)));
+    const stored: StoredJournal = { ...this.state, deployments: inPlay, archived: [...this.archived] };
+    await this.file.write(new TextEncoder().encode(JSON.stringify(stored)));
+    for (const id of this.discarded.splice(0)) await rm(path.join(this.recordsDir, `${id}.json`), { force: true });
   }
 }
