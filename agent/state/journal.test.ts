@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { DoubleBufferedFile } from './double-buffered-file.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -91,12 +92,11 @@ describe('Journal', () => {
     await runOne(journal, 1);
     await journal.close();
     // Rewrite the journal the way an older agent did: the finished record inline, no archive list.
-    const { DoubleBufferedFile } = await import('./double-buffered-file.ts');
     const { file, contents } = await DoubleBufferedFile.open(path.join(root, 'state', 'journal.dat'));
     const stored = JSON.parse(new TextDecoder().decode(contents)) as Record<string, unknown>;
     const reopenedOnce = await Journal.open(root);
-    const inline = { ...stored, deployments: { [idOf(1)]: reopenedOnce.deployment(idOf(1)) } };
-    delete inline['archived'];
+    const { archived: _archived, ...older } = stored;
+    const inline = { ...older, deployments: { [idOf(1)]: reopenedOnce.deployment(idOf(1)) } };
     await reopenedOnce.close();
     await file.write(new TextEncoder().encode(JSON.stringify(inline)));
     const legacy = await Journal.open(root);
