@@ -18,6 +18,7 @@ describe('loadAgentConfig()', () => {
     expect(config.rootDir).toBe(path.join(path.dirname(f), 'root'));
     expect(config.destinationRoot).toBe(path.join(path.dirname(f), 'root', 'dest'));
     expect(config.maxRevisions).toBe(5);
+    expect(config.reportBatchMs).toBe(1000);
   });
 
   it.each([
@@ -25,6 +26,7 @@ describe('loadAgentConfig()', () => {
     ['a bad listen address', 'rootDir: r\ntrustedCoordinators: [ed25519:a]\nlisten: [tcp/1]\n', /key "listen.0"/],
     ['an unknown key', 'rootDir: r\ntrustedCoordinators: [ed25519:a]\nroot_dir: x\n', /key "\(root\)"|root_dir/],
     ['broken YAML', 'rootDir: [\n', /not valid YAML/],
+    ['a negative report batch window', 'rootDir: r\ntrustedCoordinators: [ed25519:a]\nreportBatchMs: -1\n', /key "reportBatchMs"/],
   ])('rejects %s, naming the key', async (_name, text, reason) => {
     await expect(loadAgentConfig(await file(text))).rejects.toThrow(ConfigError);
     await expect(loadAgentConfig(await file(text))).rejects.toThrow(reason);

@@ -20,7 +20,7 @@ export const AgentConfigSchema = z.object({
    * How long a lifecycle report waits to be gossiped with the ones after it (reporting/outbox.ts): one
    * message per stretch of the lifecycle instead of one per report. 0 gossips every journal write's reports at once.
    */
-  reportBatchMs: z.number().int().min(0).max(10_000).default(200),
+  reportBatchMs: z.number().int().min(0).max(10_000).default(1000),
   /**
    * Sandbox option: re-root absolute AppSpec destinations under this directory (relative to rootDir when
    * relative) so several agents on one machine never write over each other. Hooks see it as
