@@ -80,6 +80,20 @@ describe('StandbyLauncher', () => {
     expect(launcher.counts.standby).toBe(1);
   });
 
+  it('a launched script holds its process open, though a waiting standby does not (needs the compiled dist/)', async () => {
+    const file = await script('late.sh', 'sleep 0.3; echo done');
+    const program = `
+      const { StandbyLauncher } = await import(${JSON.stringify(path.resolve('dist/agent/hooks/launcher.js'))});
+      const launcher = new StandbyLauncher({ refillAfterMs: 60_000 });
+      await new Promise((r) => setTimeout(r, 100));
+      const child = await launcher.launch([${JSON.stringify(file)}], { cwd: '/', env: {} });
+      launcher.close();
+      child.stdout.on('data', (d) => process.stdout.write('script said ' + d));
+      child.on('exit', (code) => process.stdout.write('exit ' + code + ' after ' + JSON.stringify(launcher.counts) + '\\n'));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8', timeout: 10_000 });
+    expect(out).toBe('script said done\nexit 0 after {"standby":1,"spawned":0}\n');
+  });
+
   it('replaces a standby that died while waiting, and close() stops the one waiting', async () => {
     const launcher = standby(50);
     const file = await script('ok.sh', 'exit 0');

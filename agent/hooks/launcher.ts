@@ -79,7 +79,7 @@ export class StandbyLauncher implements HookLauncher {
     }
     this.standby = undefined;
     this.scheduleRefill(this.options.refillAfterMs);
-    child.ref();
+    for (const handle of [child, child.stdout, child.stderr]) (handle as { ref?: () => void } | null)?.ref?.();
     child.stdin!.end(request(argv[0], opts));
     this.counts.standby += 1;
     return child;
@@ -122,11 +122,8 @@ export class StandbyLauncher implements HookLauncher {
       this.standby = undefined;
       if (!this.closed) this.scheduleRefill(this.options.refillAfterMs);
     });
-    // A waiting standby keeps nothing alive; launch() takes the reference back.
-    child.unref();
-    (child.stdin as unknown as { unref?: () => void }).unref?.();
-    (child.stdout as unknown as { unref?: () => void }).unref?.();
-    (child.stderr as unknown as { unref?: () => void }).unref?.();
+    // A waiting standby keeps nothing alive; launch() takes the references back.
+    for (const handle of [child, child.stdin, child.stdout, child.stderr]) (handle as { unref?: () => void } | null)?.unref?.();
     this.standby = child;
   }
 }
