@@ -5,7 +5,8 @@
 //    grant, the next host's journal writes and signed reports, ApplicationStop, DownloadBundle from the
 //    bundle cache and the hook's process start;
 //  - the same from the previous host's last hook starting (adds that hook's run and its journaling);
-//  - slot-protocol messages per host (sent + received): point to point, and the gossiped chosen values.
+//  - slot-protocol messages per host (sent + received): point to point, and the gossiped chosen values;
+//  - with --rounds >= 3, where a warm hand-over goes: medians of its segments at the next host's log lines.
 // The baseline in the same run is N = the smallest size: per-host messages should stay flat as N grows.
 //   npm run bench:rollout -- --agents 10,30 [--rounds 2]   (BENCH_LOG_LEVEL=debug BENCH_KEEP=1 to keep the agents' logs)
 // --rounds R runs R deployments one after another on each fleet and prints each (round 1 is the fleet's first);
@@ -22,7 +23,9 @@ import { deployAndWait } from './deployment.ts';
 import { processUsage, type ProcessUsage } from './proc-usage.ts';
 
 interface Traffic { sent: number; received: number; gossipSent: number; gossipReceived: number }
-interface Result { n: number; round: number; fromRelease: number[]; fromLastHook: number[]; traffic: Traffic[]; totalS: number; cpu: ProcessUsage[] }
+/** One hand-over cut at the next host's log lines: release → grant → ApplicationStop done → DownloadBundle done → hook. */
+interface Split { grant: number; applicationStop: number; downloadBundle: number; hook: number }
+interface Result { n: number; round: number; fromRelease: number[]; fromLastHook: number[]; splits: Split[]; traffic: Traffic[]; totalS: number; cpu: ProcessUsage[] }
 
 async function main(): Promise<void> {
   const arg = process.argv.indexOf('--agents');
@@ -50,6 +53,13 @@ async function main(): Promise<void> {
     for (const n of sizes) {
       const warm = results.filter((r) => r.n === n && r.round >= 3).flatMap((r) => r.fromRelease);
       console.log(`${String(n).padStart(6)} | ${String(warm.length).padStart(10)} | ${ms(pct(warm, 25))} | ${ms(pct(warm, 50))} | ${ms(pct(warm, 75))} | ${ms(pct(warm, 90))}`);
+    }
+    console.log('\nwhere a warm hand-over goes, medians from the next host\'s log lines (millisecond timestamps)');
+    console.log('agents | release -> grant | -> ApplicationStop done | -> DownloadBundle done | -> hook starts');
+    for (const n of sizes) {
+      const warm = results.filter((r) => r.n === n && r.round >= 3).flatMap((r) => r.splits);
+      const median = (key: keyof Split): string => ms(pct(warm.map((x) => x[key]), 50));
+      console.log(`${String(n).padStart(6)} | ${median('grant')} | ${median('applicationStop')} | ${median('downloadBundle')} | ${median('hook')}`);
     }
   }
 }
@@ -94,6 +104,7 @@ async function runFleet(n: number, rounds: number): Promise<Result[]> {
         n, round, totalS, cpu,
         fromRelease: handovers(releases(logs, deploymentId), starts),
         fromLastHook: handovers(starts.filter((r) => r.kind === 'end').map((r) => r.ms), starts),
+        splits: splits(logs, deploymentId, starts),
         traffic: traffic(logs, deploymentId),
       });
     }
@@ -134,6 +145,34 @@ function handovers(from: readonly number[], records: readonly HookRecord[]): num
   for (const t of from) {
     const next = starts.find((s) => s > t);
     if (next !== undefined) out.push(next - t);
+  }
+  return out;
+}
+
+/** Each successful release cut into segments at the log lines of the host granted next (see Split). */
+function splits(logs: readonly string[], deploymentId: string, records: readonly HookRecord[]): Split[] {
+  const hosts = logs.map((log) => {
+    const at: Record<string, number> = {};
+    for (const line of log.split('\n')) {
+      if (!line.includes(deploymentId)) continue;
+      const rec = JSON.parse(line) as { time: number; msg: string; event?: string };
+      if (rec.msg === 'slot granted: deploying') at['grant'] = rec.time;
+      else if (rec.msg === 'lifecycle event finished' && rec.event !== undefined) at[rec.event] = rec.time;
+    }
+    return at;
+  });
+  const starts = records.filter((r) => r.kind === 'start').map((r) => r.ms).sort((a, b) => a - b);
+  const out: Split[] = [];
+  for (const t of releases(logs, deploymentId)) {
+    const next = hosts.filter((h) => h['grant'] !== undefined && h['grant'] >= t).sort((a, b) => a['grant']! - b['grant']!)[0];
+    const hook = starts.find((x) => x > t);
+    if (next === undefined || hook === undefined || next['ApplicationStop'] === undefined || next['DownloadBundle'] === undefined) continue;
+    out.push({
+      grant: next['grant']! - t,
+      applicationStop: next['ApplicationStop'] - next['grant']!,
+      downloadBundle: next['DownloadBundle'] - next['ApplicationStop'],
+      hook: hook - next['DownloadBundle'],
+    });
   }
   return out;
 }
