@@ -68,14 +68,15 @@ describe('StandbyLauncher', () => {
     expect(launcher.counts).toEqual({ standby: 2, spawned: 1 });
   });
 
-  it('leaves to spawn what a shell would start differently: sudo/runas command lines, unexportable names, a missing interpreter', async () => {
+  it('leaves to spawn what a shell would start differently: sudo/runas command lines, unexportable or read-only names, a missing interpreter', async () => {
     const launcher = standby();
     const ok = await script('ok.sh', 'exit 0');
     await finish(await launcher.launch(['/bin/sh', ok], { cwd: dir, env }));
     await finish(await launcher.launch([ok], { cwd: dir, env: { ...env, 'npm_config_//registry:_authToken': 'x' } }));
+    await finish(await launcher.launch([ok], { cwd: dir, env: { ...env, SHELLOPTS: 'braceexpand' } }));
     const broken = await script('interp.sh', 'exit 0', '#!/nonexistent/interpreter');
     await expect(launcher.launch([broken], { cwd: dir, env })).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(launcher.counts).toEqual({ standby: 0, spawned: 3 });
+    expect(launcher.counts).toEqual({ standby: 0, spawned: 4 });
     await finish(await launcher.launch([ok], { cwd: dir, env }));
     expect(launcher.counts.standby).toBe(1);
   });

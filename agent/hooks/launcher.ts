@@ -7,8 +7,9 @@
 // pipe write: the shell reads the working directory, the environment and the command, and execs the script.
 // The agent's child is then the script itself (same pid, process group and pipes), so supervise.ts watches,
 // times out and kills it exactly as a spawned one. Whatever the shell could start differently from spawn
-// goes through spawn: sudo and runas command lines, environment names a shell cannot export, and a script
-// whose #! interpreter is missing (spawn's ENOENT is the error the report should carry).
+// goes through spawn: sudo and runas command lines, environment names a shell cannot export (or that bash
+// keeps read-only), and a script whose #! interpreter is missing (spawn's ENOENT is the error the report
+// should carry).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 
@@ -49,6 +50,8 @@ export const spawnLauncher: HookLauncher = {
  */
 const STANDBY_PROGRAM = 'eval "$(cat)"';
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Variables a /bin/sh that is bash keeps read-only: exporting them would stop the shell, not start the script. */
+const READ_ONLY_IN_SOME_SHELL = new Set(['BASHOPTS', 'BASH_VERSINFO', 'EUID', 'PPID', 'SHELLOPTS', 'UID']);
 
 export interface StandbyLauncherOptions {
   /**
@@ -135,7 +138,9 @@ function isWaiting(child: ChildProcess): boolean {
 /** A plain script path whose environment a shell can export and whose interpreter exists. */
 function launchableByShell(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
   if (argv.length !== 1 || !argv[0]!.startsWith('/')) return false;
-  for (const [name, value] of Object.entries(env)) if (value !== undefined && !SHELL_NAME.test(name)) return false;
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && (!SHELL_NAME.test(name) || READ_ONLY_IN_SOME_SHELL.has(name))) return false;
+  }
   return interpreterRuns(argv[0]!);
 }
 
