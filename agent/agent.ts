@@ -54,6 +54,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   const layout = new AgentLayout(config.rootDir);
   const node = await createFleetNode({ privateKey, listen: config.listen, bootstrap: config.bootstrap, sharedAddresses: config.sharedAddresses });
   const log = logger.child({ peerId: signer.id });
+  if (journal.missingRecords.length > 0) log.warn({ deployments: journal.missingRecords }, 'finished deployments whose journal records are missing: their status is no longer answered');
   const swarm = await AgentSwarm.start(node, signer.id, config, log);
   const publishProgress = swarm.progressPublisher(signer);
   const logProgress = progressLogger(log);

@@ -72,6 +72,8 @@ export class Journal {
     private readonly recordsDir: string,
     private state: JournalState,
     private readonly archived: Set<string>,
+    /** Finished deployments the journal listed whose record files were gone at open (the agent logs them). */
+    readonly missingRecords: readonly string[],
   ) {}
 
   static async open(rootDir: string): Promise<Journal> {
@@ -86,9 +88,15 @@ export class Journal {
     if (stored.version !== 1) throw new Error(`Journal "${name}" has unsupported version ${String(stored.version)}`);
     const { archived = [], ...state } = stored;
     const listed = new Set<string>();
+    const missing: string[] = [];
     for (const id of archived) {
+      // Written durably before it was listed, so only outside hands remove one. It holds a finished
+      // deployment: losing it loses answers to status queries, not a promise, so the agent still starts.
       const record = await readJsonIfExists<DeploymentRecord>(path.join(recordsDir, `${id}.json`));
-      if (record === undefined) throw new Error(`Journal "${name}" lists record ${id}, but ${path.join(recordsDir, `${id}.json`)} is missing`);
+      if (record === undefined) {
+        missing.push(id);
+        continue;
+      }
       state.deployments[id] = record;
       listed.add(id);
     }
@@ -97,7 +105,7 @@ export class Journal {
     for (const entry of await readdir(recordsDir)) {
       if (!listed.has(entry.replace(/\.json$/, ''))) await rm(path.join(recordsDir, entry), { force: true });
     }
-    return new Journal(file, recordsDir, state, listed);
+    return new Journal(file, recordsDir, state, listed, missing);
   }
 
   async close(): Promise<void> {
