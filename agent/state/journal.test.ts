@@ -87,17 +87,19 @@ describe('Journal', () => {
     await reopened.close();
   });
 
-  it('a listed record file that went missing is skipped and named; the agent still opens its journal', async () => {
+  it('a listed record file that went missing or was damaged is skipped and named; the agent still opens its journal', async () => {
     const journal = await Journal.open(root);
     await runOne(journal, 1);
     await runOne(journal, 2);
     await journal.close();
     await rm(path.join(root, 'state', 'records', `${idOf(1)}.json`));
+    await writeFile(path.join(root, 'state', 'records', `${idOf(2)}.json`), '{"damaged":');
     const reopened = await Journal.open(root);
-    expect(reopened.missingRecords).toEqual([idOf(1)]);
+    expect(reopened.missingRecords).toEqual([idOf(1), idOf(2)]);
     expect(reopened.deployment(idOf(1))).toBeUndefined();
     expect(reopened.hasSeen(idOf(1))).toBe(true);
-    expect(reopened.deployment(idOf(2))?.reports).toHaveLength(14);
+    expect(reopened.deployment(idOf(2))).toBeUndefined();
+    expect(reopened.hasSeen(idOf(2))).toBe(true);
     await reopened.close();
   });
 

@@ -90,9 +90,9 @@ export class Journal {
     const listed = new Set<string>();
     const missing: string[] = [];
     for (const id of archived) {
-      // Written durably before it was listed, so only outside hands remove one. It holds a finished
+      // Written durably before it was listed, so only outside hands remove or damage one. It holds a finished
       // deployment: losing it loses answers to status queries, not a promise, so the agent still starts.
-      const record = await readJsonIfExists<DeploymentRecord>(path.join(recordsDir, `${id}.json`));
+      const record = await readJsonIfExists<DeploymentRecord>(path.join(recordsDir, `${id}.json`)).catch(() => undefined);
       if (record === undefined) {
         missing.push(id);
         continue;
