@@ -71,7 +71,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   );
   const gossip = async (topic: string, data: Uint8Array): Promise<void> => { await node.services.pubsub.publish(topic, data); };
   const outbox = new ReportOutbox({ publish: (data) => gossip(TOPIC_REPORTS, data), logger: log, delayMs: config.reportBatchMs });
-  const reporter: Reporter = createReporter({ journal, signer, send: (envelopes) => outbox.add(envelopes) });
+  const reporter: Reporter = createReporter({ journal, signer, send: (envelopes, final) => outbox.add(envelopes, final) });
   // One standby shell forked ahead for the next hook, half a second after the last launch (launcher.ts).
   const launcher = new StandbyLauncher({ refillAfterMs: 500 });
   const trusted = new Set(config.trustedCoordinators);

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { seal, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
 import { decodeReportBatch, REPORT_BATCH_MAX } from '../../protocol/messages/report-batch.ts';
 import { hostSignerForTest } from '../../test/support/keys.ts';
-import { REPORT_BATCH_MAX_BYTES, ReportOutbox } from './outbox.ts';
+import { FINAL_REPORT_DELAY_MS, REPORT_BATCH_MAX_BYTES, ReportOutbox } from './outbox.ts';
 
 const signer = hostSignerForTest();
 const report = (seq: number, logTail = ''): SignedEnvelope => seal('report', { seq, logTail }, signer);
@@ -29,6 +29,23 @@ describe('ReportOutbox', () => {
     expect(sent).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(sent).toEqual([[0, 1, 2], [3]]);
+  });
+
+  it('a host\'s final report cuts the wait to FINAL_REPORT_DELAY_MS, never lengthens it', async () => {
+    const outbox = new ReportOutbox({ publish, logger: pino({ level: 'silent' }), delayMs: 1000 });
+    outbox.add([report(0)]);
+    await vi.advanceTimersByTimeAsync(300);
+    outbox.add([report(1)], true);
+    await vi.advanceTimersByTimeAsync(FINAL_REPORT_DELAY_MS - 1);
+    expect(sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent).toEqual([[0, 1]]);
+    // Due sooner than a final report would be: left as it is.
+    outbox.add([report(2)]);
+    await vi.advanceTimersByTimeAsync(950);
+    outbox.add([report(3)], true);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(sent).toEqual([[0, 1], [2, 3]]);
   });
 
   it('sends each add at once when delayMs is 0', () => {

@@ -9,6 +9,12 @@ import { encodeReportBatch, REPORT_BATCH_MAX } from '../../protocol/messages/rep
 
 /** Well under gossipsub's inbound limit; a report is at most ~13 KB (4 KiB log tail, 4 KiB message, base64). */
 export const REPORT_BATCH_MAX_BYTES = 256 * 1024;
+/**
+ * A host's final report waits this long at most: the coordinator (and `deploy wait`) learn the host is done
+ * without waiting out the window, and the report still leaves after the slot hand-over it comes with
+ * (tens of milliseconds on loopback).
+ */
+export const FINAL_REPORT_DELAY_MS = 100;
 
 export interface ReportOutboxComponents {
   readonly publish: (data: Uint8Array) => Promise<void>;
@@ -21,13 +27,17 @@ export class ReportOutbox {
   private pending: SignedEnvelope[] = [];
   private pendingBytes = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private dueAt = 0;
   private inFlight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly c: ReportOutboxComponents) {}
 
-  /** Queues reports, in order; they leave together within `delayMs`, sooner if the batch is full. */
-  add(envelopes: readonly SignedEnvelope[]): void {
+  /**
+   * Queues reports, in order; they leave together within `delayMs`, sooner if the batch is full, and
+   * within FINAL_REPORT_DELAY_MS when `final` (the host's last report for a deployment is among them).
+   */
+  add(envelopes: readonly SignedEnvelope[], final = false): void {
     for (const envelope of envelopes) {
       const bytes = encodeEnvelope(envelope).length;
       if (this.pending.length === REPORT_BATCH_MAX || this.pendingBytes + bytes > REPORT_BATCH_MAX_BYTES) this.flush();
@@ -35,8 +45,12 @@ export class ReportOutbox {
       this.pendingBytes += bytes;
     }
     if (this.pending.length === 0) return;
-    if (this.closed || this.c.delayMs === 0) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.c.delayMs);
+    if (this.closed || this.c.delayMs === 0) return this.flush();
+    const wait = final ? Math.min(FINAL_REPORT_DELAY_MS, this.c.delayMs) : this.c.delayMs;
+    if (this.timer !== undefined && this.dueAt <= Date.now() + wait) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.dueAt = Date.now() + wait;
+    this.timer = setTimeout(() => this.flush(), wait);
   }
 
   /** Sends what is queued now. */

@@ -5,6 +5,8 @@ import { seal, type Signer, type SignedEnvelope } from '../../protocol/signing/e
 import { LOG_TAIL_MAX_BYTES, REPORT_VERSION, type HostStatus, type LifecycleReport } from '../../protocol/messages/report.ts';
 import type { DeploymentRecord, Journal, JournalState } from '../state/journal.ts';
 
+const FINAL_STATUSES: ReadonlySet<HostStatus> = new Set(['Succeeded', 'Failed', 'Skipped', 'Stopped']);
+
 export type ReportFields = Omit<LifecycleReport, 'type' | 'v' | 'deploymentId' | 'host' | 'seq' | 'hostStatus'>;
 
 export type RecordChange = (record: DeploymentRecord, state: JournalState) => void;
@@ -27,8 +29,8 @@ export interface Reporter {
 export interface ReporterComponents {
   readonly journal: Journal;
   readonly signer: Signer;
-  /** Takes journaled reports for gossip (ReportOutbox.add); never throws. */
-  readonly send: (envelopes: readonly SignedEnvelope[]) => void;
+  /** Takes journaled reports for gossip (ReportOutbox.add); `final` when one ends the host's part. Never throws. */
+  readonly send: (envelopes: readonly SignedEnvelope[], final: boolean) => void;
 }
 
 export function createReporter(c: ReporterComponents): Reporter {
@@ -54,7 +56,7 @@ export function createReporter(c: ReporterComponents): Reporter {
         envelopes.push(envelope);
       }
     });
-    c.send(envelopes);
+    c.send(envelopes, reports.some((r) => FINAL_STATUSES.has(r.hostStatus)));
   };
   return {
     publishAll,
