@@ -12,6 +12,7 @@
 // should carry).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
+import { shellQuote } from './prepare.ts';
 
 export interface LaunchOptions {
   readonly cwd: string;
@@ -171,12 +172,8 @@ function interpreterRuns(script: string): boolean {
 
 function request(script: string, opts: LaunchOptions): string {
   // cd sets PWD and OLDPWD; a spawned child sees only what `env` holds.
-  const lines = [`cd ${quote(opts.cwd)} || exit 127`, 'unset PWD OLDPWD'];
-  for (const [name, value] of Object.entries(opts.env)) if (value !== undefined) lines.push(`export ${name}=${quote(value)}`);
-  lines.push(`exec ${quote(script)} </dev/null`, '');
+  const lines = [`cd ${shellQuote(opts.cwd)} || exit 127`, 'unset PWD OLDPWD'];
+  for (const [name, value] of Object.entries(opts.env)) if (value !== undefined) lines.push(`export ${name}=${shellQuote(value)}`);
+  lines.push(`exec ${shellQuote(script)} </dev/null`, '');
   return lines.join('\n');
-}
-
-function quote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
 }

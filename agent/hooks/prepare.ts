@@ -51,12 +51,17 @@ export function isPrepared(p: PreparedScript | ScriptResult): p is PreparedScrip
 /** As the agent: runas+sudo → `sudo su u -c p`; runas → `su u -c p`; sudo → `sudo p`; else `p`. */
 export function commandLine(abs: string, script: HookScript): [string, ...string[]] {
   // su hands its -c string to a shell; quoting keeps paths with spaces working (the agent's break).
-  const quoted = `'${abs.replaceAll("'", `'\\''`)}'`;
+  const quoted = shellQuote(abs);
   if (script.runas !== undefined) {
     const su: [string, ...string[]] = ['su', script.runas, '-c', quoted];
     return script.sudo ? ['sudo', ...su] : su;
   }
   return script.sudo ? ['sudo', abs] : [abs];
+}
+
+/** `text` as one sh word: single-quoted, each ' written as '\''. */
+export function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 async function isExecutable(p: string): Promise<boolean> {

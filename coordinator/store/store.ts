@@ -111,11 +111,6 @@ export class CoordinatorStore {
     return all.filter((d): d is StoredDeployment => d !== undefined).sort((a, b) => b.createdAt - a.createdAt);
   }
 
-  /** Appends a verified report unless the same (host, seq) is already stored. Returns whether it was new. */
-  async appendReport(report: LifecycleReport, envelope: SignedEnvelope): Promise<boolean> {
-    return (await this.appendReports([{ report, envelope }])).length === 1;
-  }
-
   /**
    * Appends verified reports, skipping any (deployment, host, seq) already stored: one append and one
    * fsync per deployment file for the lot. Appends run one after another, so two copies of a report

@@ -58,10 +58,13 @@ function heartbeat(n: number, tags: Record<string, string>): void {
 
 async function report(id: string, n: number, event: string, status: LifecycleReport['status'], hostStatus: LifecycleReport['hostStatus'], extra: Partial<LifecycleReport> = {}): Promise<void> {
   seq += 1;
-  await store.appendReport({
-    type: 'report', v: 1, deploymentId: id, host: peer(n), seq, event, status, errorCode: status === 'Failed' ? 'ScriptFailed' : 'Success',
-    scriptName: '', message: '', logTail: '', startedAt: Date.now() - 1000, ...(status !== 'InProgress' ? { endedAt: Date.now() } : {}), hostStatus, ...extra,
-  }, {} as SignedEnvelope);
+  await store.appendReports([{
+    report: {
+      type: 'report', v: 1, deploymentId: id, host: peer(n), seq, event, status, errorCode: status === 'Failed' ? 'ScriptFailed' : 'Success',
+      scriptName: '', message: '', logTail: '', startedAt: Date.now() - 1000, ...(status !== 'InProgress' ? { endedAt: Date.now() } : {}), hostStatus, ...extra,
+    },
+    envelope: {} as SignedEnvelope,
+  }]);
 }
 
 async function succeedHost(id: string, n: number): Promise<void> {
