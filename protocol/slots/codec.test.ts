@@ -24,6 +24,8 @@ describe('codec', () => {
       { type: 'query', deployment: 'd-1', known: [0, 4, 7] },
       { type: 'handoff', ...base, entry: 3, value: { kind: 'release', host: 'peerA', next: 'peerB' } },
       { type: 'handoff', ...base, entry: 3, value: { kind: 'release', host: 'peerA', next: 'peerB' }, opened: { kind: 'grant', host: 'peerA' }, prior: { kind: 'release', host: 'peerC', next: 'peerA' } },
+      { type: 'reserve', ...base, ballot: { round: 0, nodeId: 'peerB' }, value: { kind: 'grant', host: 'peerB' } },
+      { type: 'accepted', ...base, ballot: { round: 0, nodeId: 'peerB' }, prior: { ballot: { round: 0, nodeId: 'peerA' }, value: { kind: 'release', host: 'peerA', next: 'peerB' } } },
     ];
     for (const m of msgs) expect(decodeMessage(encodeMessage(m))).toEqual({ ok: true, value: m });
   });
@@ -59,6 +61,16 @@ describe('codec', () => {
     expect(reason({ type: 'chosen', ...base, entry: 0, value: { kind: 'grant', host: 'peerB' }, prior: release })).toMatch(/prior only rides/);
     expect(reason({ type: 'chosen', ...base, entry: 3, value: { kind: 'burn', host: 'peerB' }, prior: release })).toMatch(/prior only rides/);
     expect(reason({ type: 'chosen', ...base, value: { kind: 'grant', host: 'peerB' }, prior: { kind: 'grant', host: 'peerA' } })).toMatch(/does not fit entry 1/);
+    const reserve = { type: 'reserve', ...base, ballot: { round: 0, nodeId: 'peerB' }, value: { kind: 'grant', host: 'peerB' } };
+    expect(reason({ ...reserve, ballot: { round: 1, nodeId: 'peerB' } })).toMatch(/reserve.ballot.round must be 0/);
+    expect(reason({ ...reserve, value: { kind: 'grant', host: 'peerC' } })).toMatch(/grant to the ballot's node/);
+    expect(reason({ ...reserve, value: { kind: 'close' } })).toMatch(/grant to the ballot's node/);
+    expect(reason({ ...reserve, entry: 0 })).toMatch(/reserve.entry must open a tenure after another/);
+    expect(reason({ ...reserve, entry: 3, value: { kind: 'burn', host: 'peerB' } })).toMatch(/reserve.entry must open/);
+    const vote = { ballot: b, value: release };
+    expect(reason({ type: 'accepted', ...base, entry: 3, ballot: b, prior: vote })).toMatch(/accepted.prior only rides/);
+    expect(reason({ type: 'accepted', ...base, ballot: b, prior: { ballot: b, value: { kind: 'grant', host: 'x' } } })).toMatch(/accepted.prior.value: grant does not fit entry 1/);
+    expect(reason({ type: 'accepted', ...base, ballot: b, prior: { value: release } })).toMatch(/missing field "ballot"/);
     expect(decodeMessage(new Uint8Array(70 * 1024))).toEqual({ ok: false, reason: 'message too large' });
   });
   it('round-trips and validates durable state', () => {
@@ -72,6 +84,9 @@ describe('codec', () => {
       revokes: ['1:0:q'],
     };
     expect(decodeDurable(encodeDurable(s))).toEqual({ ok: true, value: s });
+    const ahead: DurableState = { ...s, self: { phase: 'claiming', slot: 0, entry: 2, stale: false, ahead: true } };
+    expect(decodeDurable(encodeDurable(ahead))).toEqual({ ok: true, value: ahead });
+    expect(decodeDurable(enc({ ...s, self: { phase: 'claiming', slot: 0, entry: 2, stale: false, ahead: false } }))).toMatchObject({ ok: false, reason: expect.stringMatching(/ahead must be true/) });
     const bad = decodeDurable(enc({ ...s, self: { phase: 'flying' } }));
     expect(bad.ok).toBe(false);
     const badLog = decodeDurable(enc({ ...s, log: [[{ kind: 'release', host: 'p' }]] }));

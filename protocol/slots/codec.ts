@@ -45,9 +45,24 @@ export function parseMessage(raw: unknown): SlotMessage {
     case 'accept':
       keys(o, ['type', 'deployment', 'slot', 'entry', 'ballot', 'value']);
       return { type, ...base, ballot: ballot(o['ballot'], 'ballot'), value: value(o['value'], 'value', base.entry) };
-    case 'accepted':
-      keys(o, ['type', 'deployment', 'slot', 'entry', 'ballot']);
-      return { type, ...base, ballot: ballot(o['ballot'], 'ballot') };
+    case 'accepted': {
+      if (!('prior' in o)) {
+        keys(o, ['type', 'deployment', 'slot', 'entry', 'ballot']);
+        return { type, ...base, ballot: ballot(o['ballot'], 'ballot') };
+      }
+      keys(o, ['type', 'deployment', 'slot', 'entry', 'ballot', 'prior']);
+      if (base.entry === 0 || base.entry % 2 !== 0) throw new Invalid('accepted.prior only rides with an entry that opens a tenure after another (even, above 0)');
+      return { type, ...base, ballot: ballot(o['ballot'], 'ballot'), prior: accepted(o['prior'], 'accepted.prior', base.entry - 1) };
+    }
+    case 'reserve': {
+      keys(o, ['type', 'deployment', 'slot', 'entry', 'ballot', 'value']);
+      if (base.entry === 0 || base.entry % 2 !== 0) throw new Invalid('reserve.entry must open a tenure after another (even, above 0)');
+      const b = ballot(o['ballot'], 'ballot');
+      if (b.round !== 0) throw new Invalid('reserve.ballot.round must be 0');
+      const v = value(o['value'], 'value', base.entry);
+      if (v.kind !== 'grant' || v.host !== b.nodeId) throw new Invalid('reserve.value must be a grant to the ballot\'s node');
+      return { type, ...base, ballot: b, value: v };
+    }
     case 'nack':
       keys(o, ['type', 'deployment', 'slot', 'entry', 'ballot', 'promised']);
       return { type, ...base, ballot: ballot(o['ballot'], 'ballot'), promised: ballot(o['promised'], 'promised') };
@@ -139,10 +154,14 @@ function selfRecord(raw: unknown): SelfRecord {
     case 'done':
       keys(o, ['phase']);
       return { phase: o['phase'] };
-    case 'claiming':
-      keys(o, ['phase', 'slot', 'entry', 'stale']);
+    case 'claiming': {
+      const ahead = 'ahead' in o;
+      keys(o, ahead ? ['phase', 'slot', 'entry', 'stale', 'ahead'] : ['phase', 'slot', 'entry', 'stale']);
       if (typeof o['stale'] !== 'boolean') throw new Invalid('state.self.stale must be a boolean');
-      return { phase: 'claiming', ...at(), stale: o['stale'] };
+      if (!ahead) return { phase: 'claiming', ...at(), stale: o['stale'] };
+      if (o['ahead'] !== true) throw new Invalid('state.self.ahead must be true when present');
+      return { phase: 'claiming', ...at(), stale: o['stale'], ahead: true };
+    }
     case 'holding':
       keys(o, ['phase', 'slot', 'entry']);
       return { phase: 'holding', ...at() };

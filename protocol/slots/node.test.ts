@@ -111,7 +111,7 @@ describe('SlotNode hand-over fast path (round 0)', () => {
     return { nodes, log, granted, drain, pump };
   }
 
-  it('the first host claims at round 0, the releaser names the next host, and that host claims at round 0 with no phase 1', () => {
+  it('the first host claims at round 0, the releaser names the next host, whose grant reserved ahead is voted with the release', () => {
     const c = cluster();
     for (const id of targets) { c.nodes.get(id)!.start(0); c.drain(id); }
     c.pump();
@@ -129,7 +129,14 @@ describe('SlotNode hand-over fast path (round 0)', () => {
     expect(release?.msg).toMatchObject({ entry: 1, ballot: { round: 0, nodeId: first }, value: { kind: 'release', host: first, next: order[1] } });
     // The next host heard the chosen release point to point, not only through the broadcast.
     expect(c.log.some((m) => m.to === order[1] && m.msg.type === 'chosen' && m.msg.entry === 1 && m.broadcast !== true)).toBe(true);
-    expect(c.log.find((m) => m.msg.type === 'accept' && m.msg.entry === 2)?.msg).toMatchObject({ ballot: { round: 0, nodeId: order[1] } });
+    // The next host's grant was not proposed during the hand-over: its reserve, sent while the first host held
+    // the slot, was voted with the release, and each vote reached it with the release's vote alongside.
+    expect(c.log.filter((m) => m.msg.type === 'accept' && m.msg.entry === 2)).toEqual([]);
+    const votes = c.log.filter((m) => m.to === order[1] && m.msg.type === 'accepted' && m.msg.entry === 2);
+    expect(votes.length).toBeGreaterThanOrEqual(2);
+    for (const v of votes) {
+      expect(v.msg).toMatchObject({ ballot: { round: 0, nodeId: order[1] }, prior: { ballot: { round: 0, nodeId: first }, value: { kind: 'release', next: order[1] } } });
+    }
   });
 
   it('an acceptor refuses round 0 from a node that does not own the entry, and any ballot sent by another node', () => {
@@ -195,5 +202,91 @@ describe('SlotNode catch-up and lazy persists', () => {
     n.handleMessage(0, 'a', { type: 'chosen', deployment: 'd', slot: 0, entry: 0, value: { kind: 'grant', host: 'a' } });
     expect(n.pollPersist()).toBeUndefined();
     expect(n.chosen(0, 0)).toEqual({ kind: 'grant', host: 'a' });
+  });
+});
+
+describe('SlotNode reserve: the next grant claimed ahead while the slot is held (K = 1)', () => {
+  const order = claimOrder('d', targets);
+  const [holder, next, third] = order as [string, string, string];
+  const grantToHolder = { type: 'chosen' as const, deployment: 'd', slot: 0, entry: 0, value: { kind: 'grant' as const, host: holder } };
+  const release = (to: string) => ({ kind: 'release' as const, host: holder, next: to });
+  const drain = (n: SlotNode) => {
+    const persisted = n.pollPersist();
+    const sent = [];
+    for (let t = n.pollTransmit(); t; t = n.pollTransmit()) sent.push(t);
+    const events = [];
+    for (let e = n.pollEvent(); e; e = n.pollEvent()) events.push(e);
+    return { persisted, sent, events };
+  };
+
+  it('the holder\'s pick for next writes its claim, then sends its round-0 grant as a reserve; nobody else does', () => {
+    const x = new SlotNode({ nodeId: next, deployment: 'd', targets, rng });
+    x.handleMessage(0, holder, grantToHolder);
+    expect(x.pollTransmit()).toBeUndefined(); // the claim is written before the reserve leaves
+    const { persisted, sent } = drain(x);
+    expect(persisted?.self).toEqual({ phase: 'claiming', slot: 0, entry: 2, stale: false, ahead: true });
+    expect(sent.map((t) => t.to).sort()).toEqual([holder, third].sort()); // its own acceptor got it directly
+    for (const t of sent) expect(t.msg).toMatchObject({ type: 'reserve', entry: 2, ballot: { round: 0, nodeId: next }, value: { kind: 'grant', host: next } });
+    const y = new SlotNode({ nodeId: third, deployment: 'd', targets, rng });
+    y.handleMessage(0, holder, grantToHolder);
+    expect(drain(y).sent.filter((t) => t.msg.type === 'reserve')).toEqual([]);
+    expect(y.self()).toEqual({ phase: 'idle' });
+  });
+
+  it('an acceptor votes a reserve only with the holder\'s release naming its sender, in the same write, and tells the sender both votes', () => {
+    const a = new SlotNode({ nodeId: third, deployment: 'd', targets, rng });
+    a.handleMessage(0, holder, grantToHolder);
+    drain(a);
+    a.handleMessage(1, next, { type: 'reserve', deployment: 'd', slot: 0, entry: 2, ballot: { round: 0, nodeId: next }, value: { kind: 'grant', host: next } });
+    expect(drain(a)).toMatchObject({ persisted: undefined, sent: [] }); // kept, not voted: the holder still deploys
+    a.handleMessage(2, holder, { type: 'accept', deployment: 'd', slot: 0, entry: 1, ballot: { round: 0, nodeId: holder }, value: release(next) });
+    const { persisted, sent } = drain(a);
+    expect(persisted?.acceptor['0:1']?.accepted?.value).toEqual(release(next));
+    expect(persisted?.acceptor['0:2']?.accepted).toEqual({ ballot: { round: 0, nodeId: next }, value: { kind: 'grant', host: next } });
+    expect(sent).toContainEqual({ to: holder, msg: expect.objectContaining({ type: 'accepted', entry: 1 }) });
+    expect(sent).toContainEqual({ to: next, msg: expect.objectContaining({ type: 'accepted', entry: 2, prior: { ballot: { round: 0, nodeId: holder }, value: release(next) } }) });
+  });
+
+  it('a reserve is dropped, never voted, when the holder names another host or burns the slot', () => {
+    for (const end of [release(third), { kind: 'burn' as const, host: holder }]) {
+      const a = new SlotNode({ nodeId: third, deployment: 'd', targets, rng });
+      a.handleMessage(0, holder, grantToHolder);
+      drain(a);
+      a.handleMessage(1, next, { type: 'reserve', deployment: 'd', slot: 0, entry: 2, ballot: { round: 0, nodeId: next }, value: { kind: 'grant', host: next } });
+      a.handleMessage(2, holder, { type: 'accept', deployment: 'd', slot: 0, entry: 1, ballot: { round: 0, nodeId: holder }, value: end });
+      const { persisted, sent } = drain(a);
+      expect(persisted?.acceptor['0:2']).toBeUndefined();
+      expect(sent.filter((t) => t.to === next)).toEqual([]);
+    }
+  });
+
+  it('the reserving host learns the release and its grant from a quorum of those votes, with no chosen message', () => {
+    const x = new SlotNode({ nodeId: next, deployment: 'd', targets, rng });
+    x.handleMessage(0, holder, grantToHolder);
+    drain(x);
+    const vote = { type: 'accepted' as const, deployment: 'd', slot: 0, entry: 2, ballot: { round: 0, nodeId: next }, prior: { ballot: { round: 0, nodeId: holder }, value: release(next) } };
+    x.handleMessage(1, holder, vote);
+    expect(x.chosen(0, 1)).toBeUndefined();
+    x.handleMessage(1, third, vote); // quorum of 3 is 2
+    expect(x.chosen(0, 1)).toEqual(release(next));
+    expect(x.chosen(0, 2)).toEqual({ kind: 'grant', host: next });
+    expect(drain(x).events).toContainEqual({ type: 'slot:granted', slot: 0, tenure: 1 });
+  });
+
+  it('a reserving host goes back to idle when the holder burns the slot, and claims with phase 1 after a revoke', () => {
+    const burned = new SlotNode({ nodeId: next, deployment: 'd', targets, rng });
+    burned.handleMessage(0, holder, grantToHolder);
+    drain(burned);
+    burned.handleMessage(1, holder, { type: 'chosen', deployment: 'd', slot: 0, entry: 1, value: { kind: 'burn', host: holder } });
+    expect(drain(burned).persisted?.self).toEqual({ phase: 'idle' });
+
+    const revoked = new SlotNode({ nodeId: next, deployment: 'd', targets, rng });
+    revoked.handleMessage(0, holder, grantToHolder);
+    drain(revoked);
+    // A reserve may have been voted with the revoked holder's release: the claim must run to the end.
+    revoked.handleMessage(1, third, { type: 'chosen', deployment: 'd', slot: 0, entry: 1, value: { kind: 'revoke', host: holder } });
+    const { persisted, sent } = drain(revoked);
+    expect(persisted?.self).toEqual({ phase: 'claiming', slot: 0, entry: 2, stale: false });
+    expect(sent.filter((t) => t.msg.type === 'prepare' && t.msg.entry === 2).length).toBeGreaterThan(0);
   });
 });

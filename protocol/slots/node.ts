@@ -19,7 +19,7 @@ import { chooseCommittee, claimOrder, quorumSize } from './committee.ts';
 import { Proposer, type ProposerHost } from './proposer.ts';
 import { handleAccept, handlePrepare, emptyRecord } from './acceptor.ts';
 import { DEFAULT_TIMING, Timer, TimerTable, type SlotTiming } from './timers.ts';
-import type { Ballot, DurableState, SelfRecord, SlotMessage, SlotRng, SlotValue } from './types.ts';
+import type { AcceptedValue, Ballot, DurableState, SelfRecord, SlotMessage, SlotRng, SlotValue } from './types.ts';
 import { LearnedView } from './view.ts';
 import { planWork, revokeSettled, type Work } from './work.ts';
 import { FAST_ROUND, fastOwner, pickNext } from './fast-path.ts';
@@ -68,6 +68,8 @@ export interface Transmit {
 }
 
 const MAX_CHOSEN_PER_QUERY = 32;
+/** Reserves an acceptor keeps, and prior-vote tallies a learner keeps, at most (one per slot is the normal case). */
+const MAX_RESERVES = 1024;
 
 export class SlotNode implements ProposerHost {
   readonly nodeId: string;
@@ -110,6 +112,14 @@ export class SlotNode implements ProposerHost {
   private readonly deferredReleases = new Map<number, { readonly entry: number; readonly value: SlotValue }>();
   /** Own values chosen at an even entry before the release ahead of them was learned, by slot: gossiped once it is. */
   private readonly awaitingPrior = new Map<number, { readonly entry: number; readonly value: SlotValue }>();
+  /**
+   * Acceptor side of reserves, keyed `${slot}:${entry}:${from}`: round-0 grants waiting for the holder's release
+   * at entry - 1 naming their sender. Volatile: a restart loses them, and the hand-over falls back to the
+   * handoff (the reserve's owner retries after retryMs).
+   */
+  private readonly reserves = new Map<string, Extract<SlotMessage, { type: 'reserve' }>>();
+  /** Learner side of reserves: acceptors whose `accepted.prior` reported the same vote, keyed `${slot}:${entry}:${round}:${nodeId}`. */
+  private readonly priorVotes = new Map<string, { readonly value: SlotValue; readonly from: Set<string> }>();
 
   constructor(init: SlotNodeInit) {
     const config = resolveConfig(init.config);
@@ -299,7 +309,7 @@ export class SlotNode implements ProposerHost {
       this.awaitingPrior.delete(s);
       this.gossipWithPrior(s, w.entry, w.value, prior);
     }
-    this.advanceSelf();
+    this.advanceSelf(now);
   }
 
   /**
@@ -362,8 +372,15 @@ export class SlotNode implements ProposerHost {
       case 'accept':
         this.onAcceptorMessage(from, msg);
         return;
-      case 'promise':
+      case 'reserve':
+        this.onReserve(from, msg);
+        return;
       case 'accepted':
+        // The release ahead of a reserved grant first, so the grant is not learned past a hole.
+        if (msg.prior !== undefined) this.countPriorVote(now, from, msg.slot, msg.entry - 1, msg.prior);
+        this.proposer.onReply(now, from, msg);
+        return;
+      case 'promise':
       case 'nack':
         this.proposer.onReply(now, from, msg);
         return;
@@ -422,6 +439,82 @@ export class SlotNode implements ProposerHost {
     if (reply.changed) this.mutate({ acceptor: { ...this.durable.acceptor, [key]: rec } });
     if (msg.type === 'prepare') this.send(from, { type: 'promise', ...base, ballot: msg.ballot, accepted: reply.accepted });
     else this.send(from, { type: 'accepted', ...base, ballot: msg.ballot });
+    if (msg.type === 'accept' && namesNext(msg.value)) this.voteReserves();
+  }
+
+  /**
+   * A reserve (docs/quorum.md 5a): the next host's round-0 grant, sent while the tenure ahead of it is held.
+   * Kept until this acceptor votes for the holder's release at entry - 1 naming the sender, then voted in the
+   * same write (voteReserves).
+   */
+  private onReserve(from: string, msg: Extract<SlotMessage, { type: 'reserve' }>): void {
+    if (!this.isAcceptor || msg.slot >= this.k) {
+      this.events.push({ type: 'message:rejected', from, reason: 'not an acceptor for this slot' });
+      return;
+    }
+    if (msg.ballot.nodeId !== from) {
+      this.events.push({ type: 'message:rejected', from, reason: `reserve of ${msg.ballot.nodeId} sent by another node` });
+      return;
+    }
+    const known = this.view.known(msg.slot, msg.entry);
+    if (known !== undefined) {
+      this.send(from, { type: 'chosen', deployment: this.deployment, slot: msg.slot, entry: msg.entry, value: known });
+      return;
+    }
+    if (this.view.log[msg.slot]!.length >= msg.entry) {
+      // The entry ahead is chosen and is no release naming the sender: nothing to reserve.
+      const owner = fastOwner(this.view, this.order, msg.slot, msg.entry);
+      if (owner !== from) {
+        this.events.push({ type: 'message:rejected', from, reason: `reserve for ${msg.slot}:${msg.entry} from a node that does not own it` });
+        return;
+      }
+    }
+    if (this.reserves.size >= MAX_RESERVES) return; // bounded; the sender falls back to the handoff
+    this.reserves.set(`${msg.slot}:${msg.entry}:${from}`, msg);
+    this.voteReserves();
+  }
+
+  /**
+   * Votes every kept reserve whose release has arrived. Safe for the same reason as the pipelined handoff: an
+   * end value is fixed in its holder's durable `ending` record before any Accept of it leaves, so once a release
+   * naming the sender exists at entry - 1, that entry can only be chosen as that release or a revoke, and both
+   * leave the slot free. A reserve whose entry ahead turned out otherwise is dropped.
+   */
+  private voteReserves(): void {
+    for (const [key, r] of this.reserves) {
+      if (this.view.known(r.slot, r.entry) !== undefined || this.view.log[r.slot]!.length > r.entry) {
+        this.reserves.delete(key);
+        continue;
+      }
+      const ahead = this.view.known(r.slot, r.entry - 1);
+      const vote = this.durable.acceptor[instanceKey(r.slot, r.entry - 1)]?.accepted ?? null;
+      const basis = ahead ?? vote?.value;
+      if (basis === undefined) continue; // the holder has not released yet
+      this.reserves.delete(key);
+      if (basis.kind !== 'release' || basis.next !== r.ballot.nodeId) continue;
+      const at = instanceKey(r.slot, r.entry);
+      const rec = { ...(this.durable.acceptor[at] ?? emptyRecord()) };
+      const reply = handleAccept(rec, r.ballot, r.value);
+      if (!reply.ok) continue; // a higher ballot runs there: the reserve's owner retries after the handoff
+      if (reply.changed) this.mutate({ acceptor: { ...this.durable.acceptor, [at]: rec } });
+      const prior = ahead === undefined && vote !== null ? { prior: vote } : {};
+      this.send(r.ballot.nodeId, { type: 'accepted', deployment: this.deployment, slot: r.slot, entry: r.entry, ballot: r.ballot, ...prior });
+    }
+  }
+
+  /** A quorum of acceptors reporting the same vote (same ballot) at an entry: that value is chosen there. */
+  private countPriorVote(now: number, from: string, slot: number, entry: number, vote: AcceptedValue): void {
+    if (!this.committee.includes(from) || slot >= this.k || this.view.known(slot, entry) !== undefined) return;
+    const key = `${slot}:${entry}:${vote.ballot.round}:${vote.ballot.nodeId}`;
+    let tally = this.priorVotes.get(key);
+    if (tally === undefined) {
+      if (this.priorVotes.size >= MAX_RESERVES) this.priorVotes.clear();
+      this.priorVotes.set(key, (tally = { value: vote.value, from: new Set() }));
+    }
+    tally.from.add(from);
+    if (tally.from.size < this.quorum) return;
+    for (const k of this.priorVotes.keys()) if (k.startsWith(`${slot}:${entry}:`)) this.priorVotes.delete(k);
+    this.learnChosen(now, slot, entry, tally.value, false);
   }
 
   /**
@@ -449,6 +542,11 @@ export class SlotNode implements ProposerHost {
     const grant = log[msg.entry - 1];
     if (grant?.kind !== 'grant' || grant.host !== from) {
       this.events.push({ type: 'message:rejected', from, reason: `handoff for ${msg.slot}:${msg.entry} from a host that does not hold it` });
+      return;
+    }
+    if (this.proposer.parkedAt(msg.slot, msg.entry + 1)) {
+      // Our reserve is already with the acceptors and votes with this release: only arm the retry.
+      this.proposer.unpark(now);
       return;
     }
     if (this.durable.self.phase !== 'idle' || this.durable.stopped || this.proposer.busy()) return;
@@ -538,7 +636,7 @@ export class SlotNode implements ProposerHost {
       assert(guard < 10_000, 'loopback runaway');
       this.receive(now, this.nodeId, this.loopback.shift()!);
     }
-    this.advanceSelf();
+    this.advanceSelf(now);
     const revokes = this.durable.revokes.filter((key) => !revokeSettled(this.view, key));
     if (revokes.length !== this.durable.revokes.length) this.mutate({ revokes });
     const status = this.view.status();
@@ -561,6 +659,7 @@ export class SlotNode implements ProposerHost {
     if (work === null) {
       this.planned = null;
       this.timers.stop(Timer.Claim);
+      this.reserveAhead();
       return;
     }
     if (work.delayMs === 0) {
@@ -572,6 +671,25 @@ export class SlotNode implements ProposerHost {
     if (this.planned !== null && sameWork(this.planned, work) && this.timers.get(Timer.Claim) !== undefined) return;
     this.planned = work;
     this.timers.set(Timer.Claim, now + work.delayMs);
+  }
+
+  /**
+   * With one slot, the host the holder will hand it to is known while the holder deploys: the first pending
+   * host in claim order (pickNext). That host claims ahead: it writes its claim and sends its round-0 grant for
+   * the next tenure as a reserve, which acceptors vote together with the holder's release. A hand-over then
+   * takes two link delays (release Accept, then Accepted to the next host with the release's vote) and no
+   * durable write by the next host. With several slots a host waiting on one could not take another's
+   * handoff, so they claim as before.
+   */
+  private reserveAhead(): void {
+    if (this.k !== 1 || !this.started || this.durable.stopped || this.durable.self.phase !== 'idle' || this.proposer.busy()) return;
+    if (this.view.progress(this.nodeId) !== 'pending' || isFinal(this.view.status())) return;
+    const held = this.view.slotState(0);
+    if (held.kind !== 'held' || held.host === this.nodeId) return;
+    if (pickNext(this.view, this.order, held.host, 0) !== this.nodeId) return;
+    const entry = held.entry + 2;
+    this.setSelf({ phase: 'claiming', slot: 0, entry, stale: false, ahead: true });
+    this.proposer.reserve(0, entry, { kind: 'grant', host: this.nodeId });
   }
 
   private startWork(now: number, work: Work): void {
@@ -596,11 +714,11 @@ export class SlotNode implements ProposerHost {
   }
 
   /** Moves the own tenure record forward from what has been learned. */
-  private advanceSelf(): void {
+  private advanceSelf(now: number): void {
     const self = this.durable.self;
     if (self.phase === 'claiming') {
       const v = this.view.known(self.slot, self.entry);
-      if (v === undefined) return;
+      if (v === undefined) return this.settleAheadClaim(now, self);
       // Lazy: a restart with the claim still on disk finds the entry chosen for someone else and idles.
       if (v.kind !== 'grant' || v.host !== this.nodeId) return this.setSelfLazily({ phase: 'idle' });
       const tenure = self.entry >> 1;
@@ -635,6 +753,22 @@ export class SlotNode implements ProposerHost {
       return;
     }
     if (self.phase === 'idle' && this.view.progress(this.nodeId) === 'failed') this.setSelf({ phase: 'done' });
+  }
+
+  /**
+   * A claim made ahead (reserveAhead) once the entry before it is learned. A release naming us: the reserve
+   * votes with it, and the retry timer runs in case it does not. A revoke: a reserve may have been voted with the
+   * revoked holder's release, so the claim runs on with phase 1, like any claim of a free slot. Anything
+   * else (burn, yield, a release naming another host) means no acceptor ever voted the reserve: back to idle.
+   */
+  private settleAheadClaim(now: number, self: Extract<SelfRecord, { phase: 'claiming' }>): void {
+    if (self.ahead !== true) return;
+    const ahead = this.view.known(self.slot, self.entry - 1);
+    if (ahead === undefined || this.view.log[self.slot]!.length !== self.entry) return;
+    if (ahead.kind === 'release' && ahead.next === this.nodeId) return this.proposer.unpark(now); // in case no handoff came
+    this.proposer.abandonParked();
+    if (ahead.kind === 'revoke') return this.setSelf({ phase: 'claiming', slot: self.slot, entry: self.entry, stale: self.stale });
+    this.setSelf({ phase: 'idle' });
   }
 
   private markStopped(): void {

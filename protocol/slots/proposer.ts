@@ -38,6 +38,8 @@ interface Active {
   seenRound: number;
   /** Whether any Accept carrying a value left for this entry: only before that may we give up cleanly. */
   acceptSent: boolean;
+  /** A reserve waiting for the release ahead of it: no retry timer until the holder hands over (node.ts). */
+  parked: boolean;
 }
 
 type Reply = Extract<SlotMessage, { type: 'promise' | 'accepted' | 'nack' }>;
@@ -66,9 +68,45 @@ export class Proposer {
     const known = this.host.view.log[slot]!.length;
     assert(known === entry || (handedOff && known + 1 === entry), 'propose only the next entry of a slot');
     const ballot: Ballot = { round: FAST_ROUND, nodeId: this.host.nodeId };
-    this.active = { slot, entry, want, ballot, phase: 'prepare', promises: new Map(), accepts: new Set(), value: null, attempt: 0, seenRound: 0, acceptSent: false };
+    this.active = { slot, entry, want, ballot, phase: 'prepare', promises: new Map(), accepts: new Set(), value: null, attempt: 0, seenRound: 0, acceptSent: false, parked: false };
     if (fast) this.accept(now, this.active);
     else this.prepare(now);
+  }
+
+  /**
+   * Sends `want` at round 0 as a reserve for (slot, entry) while entry - 1 is still unknown (the tenure
+   * ahead is held): acceptors vote it only along with the holder's release naming us. It waits without a
+   * retry timer, because the holder may deploy for minutes; `unpark` arms one once the hand-over begins.
+   */
+  reserve(slot: number, entry: number, want: SlotValue): void {
+    assert(this.active === null, 'one proposal at a time');
+    assert(this.host.view.log[slot]!.length + 1 === entry, 'reserve only the entry after the held tenure');
+    const ballot: Ballot = { round: FAST_ROUND, nodeId: this.host.nodeId };
+    this.active = { slot, entry, want, ballot, phase: 'accept', promises: new Map(), accepts: new Set(), value: want, attempt: 0, seenRound: 0, acceptSent: true, parked: true };
+    for (const peer of this.host.committee) {
+      this.host.send(peer, { type: 'reserve', deployment: this.host.deployment, slot, entry, ballot, value: want });
+    }
+  }
+
+  /** The reserve waiting on (slot, entry), if that is what this proposer is doing. */
+  parkedAt(slot: number, entry: number): boolean {
+    const a = this.active;
+    return a !== null && a.parked && a.slot === slot && a.entry === entry;
+  }
+
+  /** The hand-over behind a reserve began: retry (phase 1) if its votes do not come within retryMs. */
+  unpark(now: number): void {
+    const a = this.active;
+    if (a === null || !a.parked) return;
+    a.parked = false;
+    this.arm(now, this.retryDelay(a));
+  }
+
+  /** Drops a parked reserve whose entry the node has decided on otherwise (node.ts advanceSelf). */
+  abandonParked(): void {
+    if (this.active?.parked !== true) return;
+    this.active = null;
+    this.host.timers.stop(Timer.Proposal);
   }
 
   onTimeout(now: number): void {

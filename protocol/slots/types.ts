@@ -30,12 +30,17 @@ interface Addressed {
   readonly entry: number;
 }
 
-/** Wire messages. Prepare/Accept go to the committee, replies back; Chosen and Query go to anyone; Handoff to a release's `next`. */
+/**
+ * Wire messages. Prepare/Accept/Reserve go to the committee, replies back; Chosen and Query go to anyone;
+ * Handoff to a release's `next`.
+ */
 export type SlotMessage =
   | (Addressed & { readonly type: 'prepare'; readonly ballot: Ballot })
   | (Addressed & { readonly type: 'promise'; readonly ballot: Ballot; readonly accepted: AcceptedValue | null })
   | (Addressed & { readonly type: 'accept'; readonly ballot: Ballot; readonly value: SlotValue })
-  | (Addressed & { readonly type: 'accepted'; readonly ballot: Ballot })
+  // `prior`: this acceptor's vote at entry - 1, cast in the same write, sent with a reserve's vote (to its
+  // owner, who learns the release ahead of its grant from a quorum of these).
+  | (Addressed & { readonly type: 'accepted'; readonly ballot: Ballot; readonly prior?: AcceptedValue })
   | (Addressed & { readonly type: 'nack'; readonly ballot: Ballot; readonly promised: Ballot })
   // `prior`: the value chosen at entry - 1, carried with an even entry when it is a release that named a
   // `next` (its proposer left the gossip of it to the following tenure's opening: one publish per hand-over).
@@ -44,6 +49,9 @@ export type SlotMessage =
   // `opened` is the sender's grant (chosen at entry - 1) and `prior` the release before it (entry - 2) when
   // that named a next: the gossip that announces them may not have reached `next` yet.
   | (Addressed & { readonly type: 'handoff'; readonly value: SlotValue; readonly opened?: SlotValue; readonly prior?: SlotValue })
+  // A round-0 Accept of the grant at `entry`, sent while the tenure before it is still held: the acceptor
+  // keeps it (volatile) and votes it only together with the holder's release at entry - 1 naming the sender.
+  | (Addressed & { readonly type: 'reserve'; readonly ballot: Ballot; readonly value: SlotValue })
   | { readonly type: 'query'; readonly deployment: string; readonly known: readonly number[] };
 
 export type SlotMessageType = SlotMessage['type'];
@@ -57,7 +65,8 @@ export interface AcceptorRecord {
 /** What this node is doing with its own tenure. `stale` = carried over a restart. */
 export type SelfRecord =
   | { readonly phase: 'idle' }
-  | { readonly phase: 'claiming'; readonly slot: number; readonly entry: number; readonly stale: boolean }
+  // `ahead`: claimed by a reserve, before the entry ahead of it was chosen (docs/quorum.md 5a).
+  | { readonly phase: 'claiming'; readonly slot: number; readonly entry: number; readonly stale: boolean; readonly ahead?: boolean }
   | { readonly phase: 'holding'; readonly slot: number; readonly entry: number }
   | { readonly phase: 'ending'; readonly slot: number; readonly entry: number; readonly value: SlotValue }
   | { readonly phase: 'done' };
