@@ -19,7 +19,7 @@ export interface DeploymentRunnerComponents {
   readonly logger: Logger;
   readonly now: () => number;
   readonly steps: (event: string) => EventStep;
-  readonly stepContext: Omit<StepContext, 'intent' | 'paths' | 'signal'>;
+  readonly stepContext: Omit<StepContext, 'intent' | 'paths' | 'signal' | 'background'>;
 }
 
 export async function runDeployment(record: DeploymentRecord, c: DeploymentRunnerComponents, signal: AbortSignal): Promise<void> {
@@ -27,7 +27,7 @@ export async function runDeployment(record: DeploymentRecord, c: DeploymentRunne
   const log = c.logger.child({ deploymentId: intent.deploymentId });
   const paths = c.layout.deployment(intent);
   await mkdir(paths.root, { recursive: true });
-  const ctx: StepContext = { ...c.stepContext, intent, paths, signal };
+  const ctx: StepContext = { ...c.stepContext, intent, paths, signal, background: [] };
   // Outcomes not yet journaled ride along with the next write, so the hand-over path costs one fsync
   // per event that runs. A skipped event runs nothing: if a crash loses it, it is decided again. A
   // finished event whose "done" a crash loses is found "started" and reported FailedAfterRestart.
@@ -39,7 +39,7 @@ export async function runDeployment(record: DeploymentRecord, c: DeploymentRunne
     const isLast = event === IN_PLACE_EVENTS[IN_PLACE_EVENTS.length - 1];
     if (progress?.state === 'started') {
       const now = c.now();
-      await finish(c, pending, failed(event, now, now, 'Failed: Failing in-progress lifecycle event after an agent restart.', 'FailedAfterRestart'), 'Failed');
+      await finish(c, ctx, pending, failed(event, now, now, 'Failed: Failing in-progress lifecycle event after an agent restart.', 'FailedAfterRestart'), 'Failed');
       log.warn({ event }, 'event was interrupted by a restart; reported failed');
       return;
     }
@@ -58,11 +58,11 @@ export async function runDeployment(record: DeploymentRecord, c: DeploymentRunne
     log.info({ event, status: result.status, errorCode: result.errorCode }, 'lifecycle event finished');
     const tolerated = result.status === 'Failed' && intent.ignoreApplicationStopFailures && LAST_SUCCESSFUL_EVENTS.has(event);
     if (result.status === 'Failed' && !tolerated) {
-      await finish(c, pending, result, 'Failed');
+      await finish(c, ctx, pending, result, 'Failed');
       return;
     }
     if (isLast) {
-      await finish(c, pending, result, 'Succeeded');
+      await finish(c, ctx, pending, result, 'Succeeded');
       return;
     }
     pending.add({ fields: result, hostStatus: 'InProgress' }, (r) => markDone(r, result));
@@ -112,7 +112,8 @@ async function runPrepared(c: DeploymentRunnerComponents, event: string, run: ()
   }
 }
 
-async function finish(c: DeploymentRunnerComponents, pending: PendingWrite, result: EventResult, hostStatus: 'Succeeded' | 'Failed'): Promise<void> {
+async function finish(c: DeploymentRunnerComponents, ctx: StepContext, pending: PendingWrite, result: EventResult, hostStatus: 'Succeeded' | 'Failed'): Promise<void> {
+  await Promise.all(ctx.background);
   await pending.flush({ fields: result, hostStatus }, (r, state) => {
     markDone(r, result);
     r.status = hostStatus;

@@ -39,6 +39,8 @@ export interface StepContext {
   readonly maxRevisions: number;
   readonly warn: (message: string, err: unknown) => void;
   readonly onDownloadProgress: (deploymentId: string, progress: FetchProgress) => void;
+  /** Housekeeping started by a step that the deployment awaits before its final report; never rejects. */
+  readonly background: Promise<void>[];
 }
 
 /**
@@ -69,7 +71,9 @@ const downloadBundle: Work = async (ctx) => {
   const { intent, paths } = ctx;
   lastSuccessfulRevision.delete(ctx); // this deployment's own archive is about to appear
   await rm(paths.archive, { recursive: true, force: true });
-  await pruneOldRevisions(ctx);
+  // Pruning touches only other deployments' dirs, so it runs beside the rest of the lifecycle instead of
+  // on the hand-over path; the deployment waits for it before its final report (runDeployment).
+  ctx.background.push(pruneOldRevisions(ctx));
   const cached = await ctx.bundles.ensure(intent.revision, (p) => ctx.onDownloadProgress(intent.deploymentId, p), ctx.signal, {
     peers: intent.targets, deadline: intent.expiresAt,
   });

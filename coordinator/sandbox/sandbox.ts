@@ -20,6 +20,8 @@ export interface SandboxUpOptions {
   readonly logLevel?: string;
   /** How long to wait for every agent to join (default 60 s; a big fleet on a small machine starts slower). */
   readonly joinTimeoutMs?: number;
+  /** The agents' max_revisions (deployment dirs kept per group); the agent's default when unset. */
+  readonly maxRevisions?: number;
 }
 
 export interface SandboxState {
@@ -68,6 +70,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxState> {
       rootDir: '.', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [bootstrap], instanceName: name,
       tags: { Name: name, ...opts.tags }, trustedCoordinators: [signer.id], destinationRoot: 'dest',
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 1000, logLevel: opts.logLevel ?? 'info',
+      ...(opts.maxRevisions !== undefined ? { maxRevisions: opts.maxRevisions } : {}),
     }));
     agents.push({ name, dir: agentDir, pid: startAgentProcess(dir, name, opts.runtime ?? 'node') });
   }

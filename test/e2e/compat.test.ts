@@ -7,7 +7,7 @@
 // `convoy deploy logs` returns the full hook log while reports carry a 4 KiB tail (decision 10).
 // Needs the compiled CLI: run `npx tsc -p tsconfig.json` first (`npm test` does it).
 import { execFile } from 'node:child_process';
-import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { create as createTar } from 'tar';
@@ -98,7 +98,7 @@ function eventStatus(view: DeploymentView, host: number, event: string): string 
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'convoy-compat-'));
-  fleet = await sandboxUp({ dir: path.join(work, 'fleet'), agents: AGENTS, tags: { suite: 'compat' }, logLevel: 'warn', heartbeatIntervalMs: 500 });
+  fleet = await sandboxUp({ dir: path.join(work, 'fleet'), agents: AGENTS, tags: { suite: 'compat' }, logLevel: 'warn', heartbeatIntervalMs: 500, maxRevisions: 3 });
 }, 90_000);
 
 afterAll(async () => {
@@ -323,6 +323,9 @@ hooks:
       ]);
       expect(ev[0]![3]).toMatch(new RegExp(`/${ids.r4}/deployment-archive$`));
       expect(await readFile(dest(a, 'var/www/html/index.html'), 'utf8')).toBe('<h1>SampleApp r1</h1>\n');
+      // max_revisions 3 (§4.2): the download pruned the group's oldest deployment dirs, done before the host reported.
+      const groupRoot = path.dirname(path.dirname(ev[0]![3]!));
+      expect((await readdir(groupRoot)).sort()).toEqual([ids.r3, ids.r4, view.deploymentId].sort());
     }
   }, 60_000);
 });
