@@ -3,7 +3,9 @@
 //  - slot hand-over latency, the issue's measure: a host ending its tenure (its lifecycle done, the
 //    release proposed) → the next host's BeforeInstall hook starting. It spans the quorum release and
 //    grant, the next host's journal writes and signed reports, ApplicationStop, DownloadBundle from the
-//    bundle cache and the hook's process start;
+//    bundle cache and the hook's process start. The hook stamps its first line with bash's $EPOCHREALTIME,
+//    a builtin; it also stamps `date +%s%N` after it, the probe of earlier sessions, which adds a fork and
+//    an exec (3-4 ms here) and is printed alongside. Without /bin/bash both stamps come from date;
 //  - the same from the previous host's last hook starting (adds that hook's run and its journaling);
 //  - slot-protocol messages per host (sent + received): point to point, and the gossiped chosen values;
 //  - with --rounds >= 3, where a warm hand-over goes: medians of its segments at the next host's log lines.
@@ -12,7 +14,7 @@
 // --rounds R runs R deployments one after another on each fleet and prints each (round 1 is the fleet's first);
 // with R >= 3 it also prints the hand-overs of rounds 3..R pooled, the warm-fleet figure.
 import '../../protocol/polyfills.ts';
-import { mkdtemp, readFile, rm, writeFile, mkdir, chmod } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile, mkdir, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sandboxDown, sandboxUp } from '../../coordinator/sandbox/sandbox.ts';
@@ -25,7 +27,7 @@ import { processUsage, type ProcessUsage } from './proc-usage.ts';
 interface Traffic { sent: number; received: number; gossipSent: number; gossipReceived: number }
 /** One hand-over cut at the next host's log lines: release → grant → ApplicationStop done → DownloadBundle done → hook. */
 interface Split { grant: number; applicationStop: number; downloadBundle: number; hook: number }
-interface Result { n: number; round: number; fromRelease: number[]; fromLastHook: number[]; splits: Split[]; traffic: Traffic[]; totalS: number; cpu: ProcessUsage[] }
+interface Result { n: number; round: number; fromRelease: number[]; fromReleaseByDate: number[]; fromLastHook: number[]; splits: Split[]; traffic: Traffic[]; totalS: number; cpu: ProcessUsage[] }
 
 async function main(): Promise<void> {
   const arg = process.argv.indexOf('--agents');
@@ -49,10 +51,12 @@ async function main(): Promise<void> {
   // One round has N - 1 hand-overs, too few for a steady median on a shared VM: pool the warm rounds.
   if (rounds >= 3) {
     console.log(`\nwarm fleet: every hand-over of rounds 3..${rounds} pooled (rounds 1-2 still connect and compile)`);
-    console.log('agents | hand-overs | p25 | p50 | p75 | p90');
+    console.log('agents | hand-overs | p25 | p50 | p75 | p90 | p50, hook start stamped by date');
     for (const n of sizes) {
-      const warm = results.filter((r) => r.n === n && r.round >= 3).flatMap((r) => r.fromRelease);
-      console.log(`${String(n).padStart(6)} | ${String(warm.length).padStart(10)} | ${ms(pct(warm, 25))} | ${ms(pct(warm, 50))} | ${ms(pct(warm, 75))} | ${ms(pct(warm, 90))}`);
+      const pooled = results.filter((r) => r.n === n && r.round >= 3);
+      const warm = pooled.flatMap((r) => r.fromRelease);
+      const byDate = pooled.flatMap((r) => r.fromReleaseByDate);
+      console.log(`${String(n).padStart(6)} | ${String(warm.length).padStart(10)} | ${ms(pct(warm, 25))} | ${ms(pct(warm, 50))} | ${ms(pct(warm, 75))} | ${ms(pct(warm, 90))} | ${ms(pct(byDate, 50))}`);
     }
     console.log('\nwhere a warm hand-over goes, medians from the next host\'s log lines (millisecond timestamps)');
     console.log('agents | release -> grant | -> ApplicationStop done | -> DownloadBundle done | -> hook starts');
@@ -80,8 +84,13 @@ async function runFleet(n: number, rounds: number): Promise<Result[]> {
     const app = path.join(dir, 'app');
     await mkdir(app, { recursive: true });
     await writeFile(path.join(app, 'appspec.yml'), 'version: 0.0\nos: linux\nhooks:\n  BeforeInstall:\n    - location: start.sh\n  AfterAllowTraffic:\n    - location: end.sh\n');
+    const bash = await access('/bin/bash').then(() => true, () => false);
     for (const [name, kind] of [['start.sh', 'start'], ['end.sh', 'end']] as const) {
-      await writeFile(path.join(app, name), `#!/bin/sh\necho "${kind} $CONVOY_INSTANCE_NAME $(date +%s%N) $DEPLOYMENT_ID" >> ${records}\n`);
+      // Fields: kind, instance, first-line stamp (ns), deployment id, date's stamp (ns). Words expand left to right.
+      const script = bash
+        ? `#!/bin/bash\necho "${kind} $CONVOY_INSTANCE_NAME \${EPOCHREALTIME/./}000 $DEPLOYMENT_ID $(date +%s%N)" >> ${records}\n`
+        : `#!/bin/sh\nnow=$(date +%s%N)\necho "${kind} $CONVOY_INSTANCE_NAME $now $DEPLOYMENT_ID $now" >> ${records}\n`;
+      await writeFile(path.join(app, name), script);
       await chmod(path.join(app, name), 0o755);
     }
     const revision = await pushDirectory(config.dataDir, app);
@@ -103,6 +112,7 @@ async function runFleet(n: number, rounds: number): Promise<Result[]> {
       results.push({
         n, round, totalS, cpu,
         fromRelease: handovers(releases(logs, deploymentId), starts),
+        fromReleaseByDate: handovers(releases(logs, deploymentId), starts.map((r) => ({ ...r, ms: r.dateMs }))),
         fromLastHook: handovers(starts.filter((r) => r.kind === 'end').map((r) => r.ms), starts),
         splits: splits(logs, deploymentId, starts),
         traffic: traffic(logs, deploymentId),
@@ -117,12 +127,14 @@ async function runFleet(n: number, rounds: number): Promise<Result[]> {
   }
 }
 
-interface HookRecord { kind: string; ms: number }
+/** A hook's first line, stamped by a shell builtin (`ms`) and by date(1) after it (`dateMs`). */
+interface HookRecord { kind: string; ms: number; dateMs: number }
 
-/** The hook records one deployment's hosts wrote (kind, instance, epoch ns, deployment id per line). */
+/** The hook records one deployment's hosts wrote (kind, instance, epoch ns, deployment id, date's epoch ns per line). */
 function hookRecords(text: string, deploymentId: string): HookRecord[] {
+  const ms = (ns: string): number => Number(BigInt(ns) / 1000n) / 1000;
   return text.split('\n').filter(Boolean).map((l) => l.split(' ')).filter((f) => f[3] === deploymentId)
-    .map(([kind, , ns]) => ({ kind: kind!, ms: Number(BigInt(ns!) / 1000n) / 1000 }));
+    .map(([kind, , ns, , dateNs]) => ({ kind: kind!, ms: ms(ns!), dateMs: ms(dateNs!) }));
 }
 
 /** Wall-clock times (ms) at which hosts ended their tenure with a success (agent log lines). */
