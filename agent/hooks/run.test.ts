@@ -254,3 +254,32 @@ describe('runEventScripts: bounded memory', () => {
     expect((await stat(logFile)).size).toBeLessThan(64 * 1024);
   }, 60_000);
 });
+
+describe('start gate', () => {
+  it('prepares the first script while the gate is shut and launches it only once the gate opens', async () => {
+    const marker = path.join(dir, 'ran');
+    const loc = await script('mark.sh', `touch ${marker}`, 0o644); // not executable yet: preparing sets the bit
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const outcome = run([hook(loc)], { startGate: gate });
+    // Bounded wait for the preparation (the log's script line and the chmod), never for the script itself.
+    for (let i = 0; i < 200 && ((await stat(path.join(rev, loc))).mode & 0o100) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await stat(path.join(rev, loc))).mode & 0o100).not.toBe(0);
+    expect(await readFile(logFile, 'utf8')).toContain('Script - scripts/mark.sh');
+    expect(existsSync(marker)).toBe(false);
+    open();
+    expect((await outcome).status).toBe('Succeeded');
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('a gate that fails (the start could not be journaled) fails the event with nothing launched', async () => {
+    const marker = path.join(dir, 'ran');
+    const loc = await script('mark.sh', `touch ${marker}`);
+    const failed = Promise.reject(new Error('journal write failed: ENOSPC'));
+    failed.catch(() => {}); // handled where it is awaited, later, as the runner's gate is
+    const outcome = await run([hook(loc)], { startGate: failed });
+    expect(outcome).toMatchObject({ status: 'Failed', errorCode: 'UnknownError' });
+    expect(outcome.message).toMatch(/ENOSPC/);
+    expect(existsSync(marker)).toBe(false);
+  });
+});

@@ -60,6 +60,7 @@ async function runOne(opts: RunEventOptions, script: RunEventOptions['scripts'][
   await output.note(`Script - ${script.location}`);
   const prepared = await prepareScript(script, opts.revisionDir, opts.runAsAllowed);
   if (!isPrepared(prepared)) return prepared;
+  await opts.startGate;
   return superviseScript(prepared, script, {
     cwd: opts.cwd,
     env: childEnv(opts.env),

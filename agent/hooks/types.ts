@@ -24,6 +24,11 @@ export interface RunEventOptions {
   readonly killGraceMs?: number;
   /** Starts each script's process (launcher.ts); plain spawn when absent. */
   readonly launcher?: HookLauncher;
+  /**
+   * Resolves once the event's start is durable. The first script is prepared (log opened, file checked)
+   * while that write is in flight, and launched only after it; a rejection fails the event unlaunched.
+   */
+  readonly startGate?: Promise<unknown>;
 }
 
 export type EventOutcomeStatus = 'Succeeded' | 'Failed';

@@ -1,6 +1,8 @@
 // Runs one accepted deployment on this host: the in-place lifecycle in CodeDeploy's order. Every event
-// that runs is journaled "started" (with its signed InProgress report) before it runs, and "done" (with
-// its outcome report) no later than the next event's start. An event found "started" in the journal
+// that runs is journaled "started" (with its signed InProgress report) before it acts, and "done" (with
+// its outcome report) no later than the next event's start. The exception is a quiet step (steps.ts:
+// DownloadBundle from a bundle already on disk), safe to redo: its started and done ride together with the
+// next write, so a crash during it leaves no trace and it runs again. An event found "started" in the journal
 // after a restart was interrupted: it is reported failed (code FailedAfterRestart), as the CodeDeploy
 // agent does, because re-running half-finished hooks is not safe in general.
 import { mkdir } from 'node:fs/promises';
@@ -47,13 +49,30 @@ export async function runDeployment(record: DeploymentRecord, c: DeploymentRunne
     let result: EventResult;
     if ('skip' in prepared) {
       result = prepared.skip;
-    } else {
-      const started: ReportFields = { event, status: 'InProgress', errorCode: 'Success', scriptName: '', message: '', logTail: '', startedAt: c.now() };
-      await pending.flush({ fields: started, hostStatus: 'InProgress' }, (r) => {
+    } else if (prepared.quiet === true) {
+      const startedAt = c.now();
+      result = await runPrepared(c, event, () => prepared.run(Promise.resolve()));
+      pending.add({ fields: { event, status: 'InProgress', errorCode: 'Success', scriptName: '', message: '', logTail: '', startedAt }, hostStatus: 'InProgress' }, (r) => {
         if (r.status === 'Pending') r.status = 'InProgress';
         r.events.push({ event, state: 'started' });
       });
-      result = await runPrepared(c, event, prepared.run);
+    } else {
+      const started: ReportFields = { event, status: 'InProgress', errorCode: 'Success', scriptName: '', message: '', logTail: '', startedAt: c.now() };
+      // The step prepares (opens its log, checks its script) while its start is written, and acts after.
+      const durable = gate();
+      const running = runPrepared(c, event, () => prepared.run(durable.promise));
+      try {
+        await pending.flush({ fields: started, hostStatus: 'InProgress' }, (r) => {
+          if (r.status === 'Pending') r.status = 'InProgress';
+          r.events.push({ event, state: 'started' });
+        });
+      } catch (err) {
+        durable.fail(err);
+        await running;
+        throw err;
+      }
+      durable.open();
+      result = await running;
     }
     log.info({ event, status: result.status, errorCode: result.errorCode }, 'lifecycle event finished');
     const tolerated = result.status === 'Failed' && intent.ignoreApplicationStopFailures && LAST_SUCCESSFUL_EVENTS.has(event);
@@ -100,6 +119,15 @@ async function prepare(c: DeploymentRunnerComponents, event: string, ctx: StepCo
     const message = (err as Error).message ?? String(err);
     return { run: async () => failed(event, startedAt, c.now(), message) };
   }
+}
+
+/** A promise the runner settles once an event's start is durable (or cannot be made so). */
+function gate(): { promise: Promise<void>; open: () => void; fail: (err: unknown) => void } {
+  let open!: () => void;
+  let fail!: (err: unknown) => void;
+  const promise = new Promise<void>((resolve, reject) => { open = resolve; fail = reject; });
+  promise.catch(() => {}); // a step that never awaits it must not turn a failed write into an unhandled rejection
+  return { promise, open, fail };
 }
 
 async function runPrepared(c: DeploymentRunnerComponents, event: string, run: () => Promise<EventResult>): Promise<EventResult> {

@@ -47,15 +47,31 @@ export interface StepContext {
  * What an event will do, decided before anything runs: nothing (its Skipped result is known up front, so
  * the runner journals no "started" and sends no InProgress for it) or work to run.
  */
-export type PreparedStep = { readonly skip: EventResult } | { readonly run: () => Promise<EventResult> };
+export type PreparedStep =
+  | { readonly skip: EventResult }
+  | {
+      /**
+       * `started` resolves once the event's start is durable (journaled). Until then the work may only read and
+       * open; anything with an effect waits for it. A quiet step gets it resolved.
+       */
+      readonly run: (started: Promise<void>) => Promise<EventResult>;
+      /**
+       * Needs no durable "started" record of its own: the work is local, touches nothing a host serves from,
+       * and is simply done again after a crash. Its reports ride with the next event's journal write.
+       */
+      readonly quiet?: boolean;
+    };
 export type EventStep = (ctx: StepContext) => Promise<PreparedStep>;
 
 export function stepFor(event: string): EventStep {
   switch (event) {
     case 'DownloadBundle':
-      return async (ctx) => ({ run: () => downloadBundle(ctx) });
+      // With the verified bundle already on disk (fetched, usually unpacked too, while the host waited for
+      // its slot), DownloadBundle is a few renames and links in this deployment's own dirs: quiet. A download
+      // still to come is journaled first, so its InProgress report goes out while it runs.
+      return async (ctx) => ({ run: async (started) => { await started; return downloadBundle(ctx); }, quiet: await ctx.bundles.holds(ctx.intent.revision) });
     case 'Install':
-      return async (ctx) => ({ run: () => installStep(ctx) });
+      return async (ctx) => ({ run: async (started) => { await started; return installStep(ctx); } });
     case 'BlockTraffic':
     case 'AllowTraffic':
       return async (ctx) => ({ skip: skipped(event, ctx.now(), 'no load balancer or traffic plugin configured for this group') });
@@ -70,21 +86,26 @@ const downloadBundle: Work = async (ctx) => {
   const startedAt = ctx.now();
   const { intent, paths } = ctx;
   lastSuccessfulRevision.delete(ctx); // this deployment's own archive is about to appear
-  await rm(paths.archive, { recursive: true, force: true });
   // Pruning touches only other deployments' dirs, so it runs beside the rest of the lifecycle instead of
   // on the hand-over path; the deployment waits for it before its final report (runDeployment).
   ctx.background.push(pruneOldRevisions(ctx));
-  const cached = await ctx.bundles.ensure(intent.revision, (p) => ctx.onDownloadProgress(intent.deploymentId, p), ctx.signal, {
-    peers: intent.targets, deadline: intent.expiresAt,
-  });
-  await rm(paths.bundle, { force: true });
-  await link(cached, paths.bundle).catch(() => copyFile(cached, paths.bundle));
+  // The bundle file, the archive dir and the instructions dir do not depend on each other: on the hand-over
+  // path every awaited file operation is a trip through the thread pool and a turn of a busy event loop.
+  const bundle = (async () => {
+    const [cached] = await Promise.all([
+      ctx.bundles.ensure(intent.revision, (p) => ctx.onDownloadProgress(intent.deploymentId, p), ctx.signal, {
+        peers: intent.targets, deadline: intent.expiresAt,
+      }),
+      rm(paths.bundle, { force: true }),
+    ]);
+    await link(cached, paths.bundle).catch(() => copyFile(cached, paths.bundle));
+  })();
   const target = { deploymentId: intent.deploymentId, paths, bundleType: intent.revision.bundleType };
-  const unpackedAhead = await ctx.staged.take(target);
+  const archive = rm(paths.archive, { recursive: true, force: true }).then(() => ctx.staged.take(target));
+  const [unpackedAhead] = await Promise.all([archive, bundle, mkdir(ctx.layout.instructionsDir, { recursive: true })]);
   if (!unpackedAhead) await extractBundle(paths.bundle, intent.revision.bundleType, paths.archive);
   // Refuse a revision with a bad appspec now, before any of its scripts could run.
   await loadAppSpec(paths.archive, intent.appspecFileName);
-  await mkdir(ctx.layout.instructionsDir, { recursive: true });
   await writeMostRecentInstall(ctx.layout.instructionsDir, intent.deploymentGroupId, paths.root);
   const how = unpackedAhead ? 'verified and unpacked while waiting for a slot' : 'verified and unpacked';
   return succeeded('DownloadBundle', startedAt, ctx.now(), `revision ${intent.revision.sha256.slice(0, 12)} ${how}`);
@@ -128,7 +149,7 @@ async function prepareHooks(event: string, ctx: StepContext): Promise<PreparedSt
   }
   if (scripts.length === 0) return { skip: skipped(event, startedAt, 'no scripts for this event') };
   return {
-    run: () => runEventScripts({
+    run: (started) => runEventScripts({
       event,
       scripts,
       revisionDir,
@@ -138,6 +159,7 @@ async function prepareHooks(event: string, ctx: StepContext): Promise<PreparedSt
       runAsAllowed: ctx.runAsAllowed,
       signal: ctx.signal,
       launcher: ctx.launcher,
+      startGate: started,
     }),
   };
 }
