@@ -7,8 +7,9 @@
 //   entry 2t+1    the host granted at 2t (only it ends its own tenure);
 //   entry 2t+2    the `next` named by a `release` at 2t+1 (the releaser's pick of who goes next).
 // That release is fixed in its holder's durable `ending` record before any copy leaves, so `next` may use
-// round 0 on the holder's `handoff`, before 2t+1 is chosen (node.ts onHandoff); everyone else learns the
-// owner from the chosen entry, which is what fastOwner computes.
+// round 0 on the holder's `handoff`, before 2t+1 is chosen (node.ts onHandoff), or even before the release,
+// as a `reserve` that acceptors vote only together with it (node.ts reserveAhead, voteReserves); everyone
+// else learns the owner from the chosen entry, which is what fastOwner computes.
 // Everyone else, and every retry, goes through phase 1 with a round ≥ 1.
 import type { SlotValue } from './types.ts';
 import type { LearnedView } from './view.ts';

@@ -247,6 +247,18 @@ describe('SlotNode reserve: the next grant claimed ahead while the slot is held 
     expect(sent).toContainEqual({ to: next, msg: expect.objectContaining({ type: 'accepted', entry: 2, prior: { ballot: { round: 0, nodeId: holder }, value: release(next) } }) });
   });
 
+  it('an acceptor that learns the release without voting it (its Accept was lost) still votes the reserve', () => {
+    const a = new SlotNode({ nodeId: third, deployment: 'd', targets, rng });
+    a.handleMessage(0, holder, grantToHolder);
+    drain(a);
+    a.handleMessage(1, next, { type: 'reserve', deployment: 'd', slot: 0, entry: 2, ballot: { round: 0, nodeId: next }, value: { kind: 'grant', host: next } });
+    drain(a);
+    a.handleMessage(2, holder, { type: 'chosen', deployment: 'd', slot: 0, entry: 1, value: release(next) });
+    const { persisted, sent } = drain(a);
+    expect(persisted?.acceptor['0:2']?.accepted?.value).toEqual({ kind: 'grant', host: next });
+    expect(sent).toContainEqual({ to: next, msg: { type: 'accepted', deployment: 'd', slot: 0, entry: 2, ballot: { round: 0, nodeId: next } } });
+  });
+
   it('a reserve is dropped, never voted, when the holder names another host or burns the slot', () => {
     for (const end of [release(third), { kind: 'burn' as const, host: holder }]) {
       const a = new SlotNode({ nodeId: third, deployment: 'd', targets, rng });

@@ -439,13 +439,12 @@ export class SlotNode implements ProposerHost {
     if (reply.changed) this.mutate({ acceptor: { ...this.durable.acceptor, [key]: rec } });
     if (msg.type === 'prepare') this.send(from, { type: 'promise', ...base, ballot: msg.ballot, accepted: reply.accepted });
     else this.send(from, { type: 'accepted', ...base, ballot: msg.ballot });
-    if (msg.type === 'accept' && namesNext(msg.value)) this.voteReserves();
   }
 
   /**
    * A reserve (docs/quorum.md 5a): the next host's round-0 grant, sent while the tenure ahead of it is held.
-   * Kept until this acceptor votes for the holder's release at entry - 1 naming the sender, then voted in the
-   * same write (voteReserves).
+   * Kept until this acceptor votes for (or learns) the holder's release at entry - 1 naming the sender, then
+   * voted in the same write (voteReserves, run after every input).
    */
   private onReserve(from: string, msg: Extract<SlotMessage, { type: 'reserve' }>): void {
     if (!this.isAcceptor || msg.slot >= this.k) {
@@ -470,8 +469,7 @@ export class SlotNode implements ProposerHost {
       }
     }
     if (this.reserves.size >= MAX_RESERVES) return; // bounded; the sender falls back to the handoff
-    this.reserves.set(`${msg.slot}:${msg.entry}:${from}`, msg);
-    this.voteReserves();
+    this.reserves.set(`${msg.slot}:${msg.entry}:${from}`, msg); // voted in settle() once its release is here
   }
 
   /**
@@ -637,6 +635,7 @@ export class SlotNode implements ProposerHost {
       this.receive(now, this.nodeId, this.loopback.shift()!);
     }
     this.advanceSelf(now);
+    if (this.reserves.size > 0) this.voteReserves(); // the release may have been learned, not voted, here
     const revokes = this.durable.revokes.filter((key) => !revokeSettled(this.view, key));
     if (revokes.length !== this.durable.revokes.length) this.mutate({ revokes });
     const status = this.view.status();
