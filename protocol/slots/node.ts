@@ -405,15 +405,17 @@ export class SlotNode implements ProposerHost {
     }
   }
 
+  /** What every message to an acceptor must pass: this node votes on the slot, and the ballot is the sender's own. */
+  private refusedAsAcceptor(from: string, msg: { readonly slot: number; readonly ballot: Ballot }): boolean {
+    let reason: string | undefined;
+    if (!this.isAcceptor || msg.slot >= this.k) reason = 'not an acceptor for this slot';
+    else if (msg.ballot.nodeId !== from) reason = `ballot of ${msg.ballot.nodeId} sent by another node`;
+    if (reason !== undefined) this.events.push({ type: 'message:rejected', from, reason });
+    return reason !== undefined;
+  }
+
   private onAcceptorMessage(from: string, msg: Extract<SlotMessage, { type: 'prepare' | 'accept' }>): void {
-    if (!this.isAcceptor || msg.slot >= this.k) {
-      this.events.push({ type: 'message:rejected', from, reason: 'not an acceptor for this slot' });
-      return;
-    }
-    if (msg.ballot.nodeId !== from) {
-      this.events.push({ type: 'message:rejected', from, reason: `ballot of ${msg.ballot.nodeId} sent by another node` });
-      return;
-    }
+    if (this.refusedAsAcceptor(from, msg)) return;
     if (msg.ballot.round === FAST_ROUND) {
       // Round 0 is phase 2 only, and only for the entry's owner; an owner not known yet (the previous
       // entry not learned) is trusted, as senders are authenticated and follow the protocol.
@@ -447,14 +449,7 @@ export class SlotNode implements ProposerHost {
    * voted in the same write (voteReserves, run after every input).
    */
   private onReserve(from: string, msg: Extract<SlotMessage, { type: 'reserve' }>): void {
-    if (!this.isAcceptor || msg.slot >= this.k) {
-      this.events.push({ type: 'message:rejected', from, reason: 'not an acceptor for this slot' });
-      return;
-    }
-    if (msg.ballot.nodeId !== from) {
-      this.events.push({ type: 'message:rejected', from, reason: `reserve of ${msg.ballot.nodeId} sent by another node` });
-      return;
-    }
+    if (this.refusedAsAcceptor(from, msg)) return;
     const known = this.view.known(msg.slot, msg.entry);
     if (known !== undefined) {
       this.send(from, { type: 'chosen', deployment: this.deployment, slot: msg.slot, entry: msg.entry, value: known });
