@@ -2,7 +2,8 @@
 // accepts the intent, while it waits for its rollout slot, so a host granted a slot later finds the bytes
 // already here (and the fleet no longer needs the coordinator). DownloadBundle still runs in its place in
 // the lifecycle: it takes the verified bundle from the cache.
-import { readdir, rm, stat, utimes, mkdir } from 'node:fs/promises';
+import { statSync, utimesSync } from 'node:fs';
+import { readdir, rm, stat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RevisionRef } from '../../protocol/messages/intent.ts';
 import type { FetchHints, FetchProgress, RevisionSource } from './revision-source.ts';
@@ -27,7 +28,7 @@ export class BundleCache {
     const file = this.fileFor(revision);
     const job = (async () => {
       if (await this.holds(revision)) {
-        await utimes(file, new Date(), new Date()); // most recently used is kept longest
+        utimesSync(file, new Date(), new Date()); // most recently used is kept longest
         return file;
       }
       await mkdir(this.dir, { recursive: true });
@@ -42,8 +43,13 @@ export class BundleCache {
 
   /** A verified bundle is only ever renamed into place complete, so presence with the right size is enough. */
   async holds(revision: Pick<RevisionRef, 'sha256' | 'bundleType' | 'size'>): Promise<boolean> {
-    const info = await stat(this.fileFor(revision)).catch(() => undefined);
-    return info?.isFile() === true && info.size === revision.size;
+    // Synchronous: asked between a grant and the first hook (lifecycle/steps.ts), and a stat is microseconds.
+    try {
+      const info = statSync(this.fileFor(revision));
+      return info.isFile() && info.size === revision.size;
+    } catch {
+      return false;
+    }
   }
 
   async locate(sha256: string): Promise<string | undefined> {

@@ -1,6 +1,6 @@
 // `<groupId>_last_successful_install` and `<groupId>_most_recent_install` (§2.2, §4.1, decision 7):
 // each holds a deployment root path with no trailing newline.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, writeFileAtomicUnsynced } from './atomic.ts';
 import { errorText, InstallError } from './errors.ts';
@@ -30,7 +30,7 @@ async function writePointer(instructionsDir: string, groupId: string, suffix: st
 async function readPointer(instructionsDir: string, groupId: string, suffix: string): Promise<string | undefined> {
   const file = instructionFile(instructionsDir, groupId, suffix);
   try {
-    const text = (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+    const text = readFileSync(file, 'utf8').replace(/\r?\n$/, ''); // a path: read on the hand-over path (steps.ts)
     return text === '' ? undefined : text;
   } catch (err) {
     if (isMissing(err)) return undefined;

@@ -1,6 +1,6 @@
 // Finds and parses the appspec inside an unpacked revision (decision 9: appspec.yml, then appspec.yaml,
 // unless the deployment names its own file).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAppSpec } from '../../protocol/appspec/index.ts';
 import type { AppSpec } from '../../protocol/appspec/types.ts';
@@ -19,7 +19,7 @@ export async function loadAppSpec(archiveDir: string, customName?: string): Prom
   for (const name of names) {
     let text: string;
     try {
-      text = await readFile(path.join(archiveDir, name), 'utf8');
+      text = readFileSync(path.join(archiveDir, name), 'utf8'); // small, and read between a grant and a hook (steps.ts)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new Error(`Cannot read ${name}: ${(err as Error).message}`);

@@ -5,7 +5,7 @@
 // next write, so a crash during it leaves no trace and it runs again. An event found "started" in the journal
 // after a restart was interrupted: it is reported failed (code FailedAfterRestart), as the CodeDeploy
 // agent does, because re-running half-finished hooks is not safe in general.
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { IN_PLACE_EVENTS, LAST_SUCCESSFUL_EVENTS } from '../../protocol/lifecycle.ts';
 import type { DeploymentRecord, Journal } from '../state/journal.ts';
 import type { AgentLayout } from './layout.ts';
@@ -28,7 +28,7 @@ export async function runDeployment(record: DeploymentRecord, c: DeploymentRunne
   const intent = record.intent;
   const log = c.logger.child({ deploymentId: intent.deploymentId });
   const paths = c.layout.deployment(intent);
-  await mkdir(paths.root, { recursive: true });
+  mkdirSync(paths.root, { recursive: true }); // sync: see steps.ts on small file operations after a grant
   const ctx: StepContext = { ...c.stepContext, intent, paths, signal, background: [] };
   // Outcomes not yet journaled ride along with the next write, so the hand-over path costs one fsync
   // per event that runs. A skipped event runs nothing: if a crash loses it, it is decided again. A

@@ -4,6 +4,7 @@
 // last-successful events must still find the previous revision (§2.2), which they decide by whether the
 // archive dir exists. A staged tree only ever appears complete (extracted under a temporary name, then
 // renamed), so a crash mid-staging leaves nothing DownloadBundle would take.
+import { renameSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BundleType } from '../archive/index.ts';
@@ -49,7 +50,7 @@ export class BundleStager {
     await this.jobs.get(target.deploymentId);
     this.jobs.delete(target.deploymentId);
     try {
-      await rename(stagedDir(target.paths), target.paths.archive);
+      renameSync(stagedDir(target.paths), target.paths.archive); // on the hand-over path: see steps.ts
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
