@@ -96,8 +96,9 @@ const downloadBundle: Work = async (ctx) => {
   // Pruning touches only other deployments' dirs, so it runs beside the rest of the lifecycle instead of
   // on the hand-over path; the deployment waits for it before its final report (runDeployment).
   ctx.background.push(pruneOldRevisions(ctx));
-  // The bundle file, the archive dir and the instructions dir do not depend on each other: on the hand-over
-  // path every awaited file operation is a trip through the thread pool and a turn of a busy event loop.
+  mkdirSync(ctx.layout.instructionsDir, { recursive: true }); // before any promise below can reject unobserved
+  // The bundle file and the archive dir do not depend on each other: on the hand-over path every awaited
+  // file operation is a trip through the thread pool and a turn of a busy event loop.
   const bundle = (async () => {
     rmSync(paths.bundle, { force: true });
     const cached = await ctx.bundles.ensure(intent.revision, (p) => ctx.onDownloadProgress(intent.deploymentId, p), ctx.signal, {
@@ -111,7 +112,6 @@ const downloadBundle: Work = async (ctx) => {
   })();
   const target = { deploymentId: intent.deploymentId, paths, bundleType: intent.revision.bundleType };
   const archive = (existsSync(paths.archive) ? rm(paths.archive, { recursive: true, force: true }) : Promise.resolve()).then(() => ctx.staged.take(target));
-  mkdirSync(ctx.layout.instructionsDir, { recursive: true });
   const [unpackedAhead] = await Promise.all([archive, bundle]);
   if (!unpackedAhead) await extractBundle(paths.bundle, intent.revision.bundleType, paths.archive);
   // Refuse a revision with a bad appspec now, before any of its scripts could run.

@@ -111,7 +111,8 @@ export class Proposer {
 
   onTimeout(now: number): void {
     const a = this.active;
-    if (a === null) return;
+    // A parked reserve must not run phase 1 for an entry whose release may never come: unpark arms the retry.
+    if (a === null || a.parked) return;
     a.attempt += 1;
     this.prepare(now);
   }
@@ -129,7 +130,7 @@ export class Proposer {
     const a = this.active;
     if (a === null || msg.slot !== a.slot || msg.entry !== a.entry || !sameBallot(msg.ballot, a.ballot)) return;
     if (!this.host.committee.includes(from)) return;
-    if (msg.type === 'nack') return this.onNack(now, a, msg.promised);
+    if (msg.type === 'nack') return a.parked ? undefined : this.onNack(now, a, msg.promised); // acceptors never nack a reserve
     if (msg.type === 'promise' && a.phase === 'prepare') {
       a.promises.set(from, msg.accepted);
       if (a.promises.size >= this.host.quorum) this.accept(now, a);
