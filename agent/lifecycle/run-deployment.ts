@@ -11,7 +11,7 @@ import type { DeploymentRecord, Journal } from '../state/journal.ts';
 import type { AgentLayout } from './layout.ts';
 import { failed, type EventResult } from './outcome.ts';
 import type { EventStep, PreparedStep, StepContext } from './steps.ts';
-import type { PendingReport, RecordChange, ReportFields, Reporter } from '../reporting/reporter.ts';
+import type { PendingReport, RecordChange, Reporter } from '../reporting/reporter.ts';
 import type { Logger } from 'pino';
 
 export interface DeploymentRunnerComponents {
@@ -50,22 +50,16 @@ export async function runDeployment(record: DeploymentRecord, c: DeploymentRunne
     if ('skip' in prepared) {
       result = prepared.skip;
     } else if (prepared.quiet === true) {
-      const startedAt = c.now();
+      const start = startOf(event, c.now());
       result = await runPrepared(c, event, () => prepared.run(Promise.resolve()));
-      pending.add({ fields: { event, status: 'InProgress', errorCode: 'Success', scriptName: '', message: '', logTail: '', startedAt }, hostStatus: 'InProgress' }, (r) => {
-        if (r.status === 'Pending') r.status = 'InProgress';
-        r.events.push({ event, state: 'started' });
-      });
+      pending.add(start.report, start.change);
     } else {
-      const started: ReportFields = { event, status: 'InProgress', errorCode: 'Success', scriptName: '', message: '', logTail: '', startedAt: c.now() };
+      const start = startOf(event, c.now());
       // The step prepares (opens its log, checks its script) while its start is written, and acts after.
       const durable = gate();
       const running = runPrepared(c, event, () => prepared.run(durable.promise));
       try {
-        await pending.flush({ fields: started, hostStatus: 'InProgress' }, (r) => {
-          if (r.status === 'Pending') r.status = 'InProgress';
-          r.events.push({ event, state: 'started' });
-        });
+        await pending.flush(start.report, start.change);
       } catch (err) {
         durable.fail(err);
         await running;
@@ -119,6 +113,17 @@ async function prepare(c: DeploymentRunnerComponents, event: string, ctx: StepCo
     const message = (err as Error).message ?? String(err);
     return { run: async () => failed(event, startedAt, c.now(), message) };
   }
+}
+
+/** An event's InProgress report, and the journal change that records the event started. */
+function startOf(event: string, startedAt: number): { report: PendingReport; change: RecordChange } {
+  return {
+    report: { fields: { event, status: 'InProgress', errorCode: 'Success', scriptName: '', message: '', logTail: '', startedAt }, hostStatus: 'InProgress' },
+    change: (r) => {
+      if (r.status === 'Pending') r.status = 'InProgress';
+      r.events.push({ event, state: 'started' });
+    },
+  };
 }
 
 /** A promise the runner settles once an event's start is durable (or cannot be made so). */

@@ -109,10 +109,11 @@ async function runFleet(n: number, rounds: number): Promise<Result[]> {
       process.stdout.write(`round ${round} done in ${totalS.toFixed(1)} s; `);
       const logs = await Promise.all(sandbox.agents.map((a) => readFile(path.join(a.dir, 'agent.log'), 'utf8')));
       const starts = hookRecords(await readFile(records, 'utf8'), deploymentId);
+      const released = releases(logs, deploymentId);
       results.push({
         n, round, totalS, cpu,
-        fromRelease: handovers(releases(logs, deploymentId), starts),
-        fromReleaseByDate: handovers(releases(logs, deploymentId), starts.map((r) => ({ ...r, ms: r.dateMs }))),
+        fromRelease: handovers(released, starts),
+        fromReleaseByDate: handovers(released, starts.map((r) => ({ ...r, ms: r.dateMs }))),
         fromLastHook: handovers(starts.filter((r) => r.kind === 'end').map((r) => r.ms), starts),
         splits: splits(logs, deploymentId, starts),
         traffic: traffic(logs, deploymentId),
