@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seal } from '../../protocol/signing/envelope.ts';
 import { coordinatorSigner, hostSignerForTest } from '../../test/support/keys.ts';
 import { sampleIntent } from '../../test/support/intents.ts';
-import { Journal } from './journal.ts';
+import { Journal, SEEN_MAX } from './journal.ts';
 
 const coordinator = coordinatorSigner();
 const host = hostSignerForTest();
@@ -121,5 +121,31 @@ describe('Journal', () => {
     await legacy.update(idOf(1), () => {});
     expect(await recordFiles()).toEqual([`${idOf(1)}.json`]);
     await legacy.close();
+  });
+
+  it(`keeps the newest ${SEEN_MAX} deployment ids, so a long history does not make every write bigger`, async () => {
+    const journal = await Journal.open(root);
+    const total = SEEN_MAX + 44;
+    let group = '';
+    for (let n = 1; n <= total; n++) {
+      const intent = sampleIntent({ targets: [host.id], deploymentId: idOf(n), groupSequence: n });
+      group = intent.deploymentGroupId;
+      await journal.accept(intent, seal('intent', intent, coordinator), n);
+      await journal.update(intent.deploymentId, (r) => { r.status = 'Succeeded'; r.finishedAt = n; r.rolloutFinal = { state: 'succeeded' }; });
+    }
+    expect(journal.snapshot.seen).toEqual(Array.from({ length: SEEN_MAX }, (_, i) => idOf(total - SEEN_MAX + 1 + i)));
+    expect(journal.hasSeen(idOf(total))).toBe(true);
+    expect(journal.hasSeen(idOf(1))).toBe(false); // out of seen and pruned from the records...
+    expect(journal.lastSequence(group)).toBe(total); // ...and still refused: its group sequence is not newer
+    await journal.close();
+
+    // A journal an older agent wrote with a longer list is cut to the newest ids when it is opened.
+    const { file, contents } = await DoubleBufferedFile.open(path.join(root, 'state', 'journal.dat'));
+    const stored = JSON.parse(new TextDecoder().decode(contents)) as { seen: string[] };
+    await file.write(new TextEncoder().encode(JSON.stringify({ ...stored, seen: Array.from({ length: 10_000 }, (_, i) => `old-${i}`).concat(stored.seen) })));
+    await file.close();
+    const reopened = await Journal.open(root);
+    expect(reopened.snapshot.seen).toEqual(stored.seen);
+    await reopened.close();
   });
 });
