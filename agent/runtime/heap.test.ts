@@ -43,3 +43,32 @@ it('noteBytesMoved starts a full collection once 32 MiB have moved, and not befo
   expect(before).toBe(0);
   expect(after).toBeGreaterThan(0);
 });
+
+it('a full collection V8 runs by itself restarts the count, so noteBytesMoved forces none right after it', async () => {
+  const out = await runScript(`
+    const { PerformanceObserver, constants } = await import('node:perf_hooks');
+    const v8 = (await import('node:v8')).default;
+    const { noteBytesMoved } = await import('${HEAP}');
+    let majors = 0;
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++; }).observe({ entryTypes: ['gc'] });
+    const settle = () => new Promise((r) => setTimeout(r, 300));
+    const waitFor = async (n) => { for (let i = 0; i < 20 && majors < n; i++) await settle(); };
+    noteBytesMoved(31 * 1024 * 1024);
+    v8.setFlagsFromString('--expose-gc');
+    (await import('node:vm')).default.runInNewContext('gc')({ type: 'major', execution: 'async' }); // stands in for one of V8's own
+    await waitFor(1);
+    await settle();
+    const own = majors;
+    noteBytesMoved(1024 * 1024); // 32 MiB in all, but 1 MiB since the last full collection
+    await settle();
+    await settle();
+    const after = majors;
+    noteBytesMoved(31 * 1024 * 1024);
+    await waitFor(own + 1);
+    console.log(JSON.stringify({ own, after, paced: majors }));
+  `);
+  const { own, after, paced } = JSON.parse(out) as { own: number; after: number; paced: number };
+  expect(own).toBe(1);
+  expect(after).toBe(1);
+  expect(paced).toBe(2);
+});
