@@ -44,14 +44,18 @@ export function noteBytesMoved(bytes: number): void {
 /** Restarts the count at every full collection, whoever started it. Without gc entries, pacing goes by bytes only. */
 function watchFullCollections(): void {
   watching = true;
+  // A runtime without gc performance entries (Deno: no such constant, and observe() takes the type but never
+  // reports one) keeps pacing by bytes alone.
+  const major = (constants as { NODE_PERFORMANCE_GC_MAJOR?: number } | undefined)?.NODE_PERFORMANCE_GC_MAJOR;
+  if (major === undefined) return;
   try {
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
-        if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) moved = 0;
+        if ((entry as { detail?: { kind?: number } }).detail?.kind === major) moved = 0;
       }
     }).observe({ entryTypes: ['gc'] });
   } catch {
-    // A runtime without gc performance entries (Deno) keeps pacing by bytes alone.
+    // As above.
   }
 }
 
