@@ -68,7 +68,7 @@ it('a full collection V8 runs by itself restarts the count, so noteBytesMoved fo
     console.log(JSON.stringify({ own, after, paced: majors }));
   `);
   const { own, after, paced } = JSON.parse(out) as { own: number; after: number; paced: number };
-  expect(own).toBe(1);
-  expect(after).toBe(1);
-  expect(paced).toBe(2);
+  expect(own).toBeGreaterThanOrEqual(1);
+  expect(after).toBe(own); // a forced one here means the count ignored the collection before it
+  expect(paced).toBeGreaterThan(after);
 });
