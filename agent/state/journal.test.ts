@@ -3,7 +3,8 @@ import { DoubleBufferedFile } from './double-buffered-file.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seal } from '../../protocol/signing/envelope.ts';
+import { encodeEnvelope, seal } from '../../protocol/signing/envelope.ts';
+import { admitIntent } from '../intake/intent-gate.ts';
 import { coordinatorSigner, hostSignerForTest } from '../../test/support/keys.ts';
 import { sampleIntent } from '../../test/support/intents.ts';
 import { Journal, SEEN_MAX } from './journal.ts';
@@ -126,17 +127,20 @@ describe('Journal', () => {
   it(`keeps the newest ${SEEN_MAX} deployment ids, so a long history does not make every write bigger`, async () => {
     const journal = await Journal.open(root);
     const total = SEEN_MAX + 44;
-    let group = '';
     for (let n = 1; n <= total; n++) {
       const intent = sampleIntent({ targets: [host.id], deploymentId: idOf(n), groupSequence: n });
-      group = intent.deploymentGroupId;
       await journal.accept(intent, seal('intent', intent, coordinator), n);
       await journal.update(intent.deploymentId, (r) => { r.status = 'Succeeded'; r.finishedAt = n; r.rolloutFinal = { state: 'succeeded' }; });
     }
     expect(journal.snapshot.seen).toEqual(Array.from({ length: SEEN_MAX }, (_, i) => idOf(total - SEEN_MAX + 1 + i)));
     expect(journal.hasSeen(idOf(total))).toBe(true);
     expect(journal.hasSeen(idOf(1))).toBe(false); // out of seen and pruned from the records...
-    expect(journal.lastSequence(group)).toBe(total); // ...and still refused: its group sequence is not newer
+    const first = sampleIntent({ targets: [host.id], deploymentId: idOf(1), groupSequence: 1 });
+    const replay = admitIntent(encodeEnvelope(seal('intent', first, coordinator)), {
+      trustedCoordinators: new Set([coordinator.id]), selfPeerId: host.id, now: Date.now(),
+      hasSeen: (id) => journal.hasSeen(id), lastSequence: (g) => journal.lastSequence(g),
+    });
+    expect(replay).toMatchObject({ accept: false, reason: expect.stringMatching(`not newer than ${total}`) }); // ...and still refused
     await journal.close();
 
     // A journal an older agent wrote with a longer list is cut to the newest ids when it is opened.
