@@ -10,7 +10,8 @@ import { requestFrames, decodeJsonFrame } from '../../agent/network/frames.ts';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { seal, encodeEnvelope } from '../../protocol/signing/envelope.ts';
 import { loadCoordinatorKey } from '../../coordinator/config/keys.ts';
-import { TOPIC_INTENTS, PROTOCOL_STATUS } from '../../protocol/topics.ts';
+import { TOPIC_INTENTS, TOPIC_REPORTS, PROTOCOL_STATUS } from '../../protocol/topics.ts';
+import { decodeReportBatch, isReportBatch } from '../../protocol/messages/report-batch.ts';
 import { rawZip } from '../../agent/archive/testing.ts';
 import { coordinatorSigner } from '../support/keys.ts';
 import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
@@ -83,6 +84,42 @@ describe('a 5-agent fleet deploys real revisions end to end', () => {
       expect(await readFile(path.join(dest, 'opt/recorder/app/version.txt'), 'utf8')).toBe('v2');
       // The previous install's cleanup removed the file v2 no longer ships.
       await expect(access(path.join(dest, 'opt/recorder/app/conf/settings.ini'))).rejects.toThrow();
+    }
+  }, 90_000);
+
+  it('the agent starts a lifecycle\'s first hook in the shell it forked ahead, and spawns the hook right after it', async () => {
+    // Pins agent.ts's wiring of the StandbyLauncher (launcher.ts), which no unit test sees. A standby is forked
+    // 500 ms after a host's last launch, so after a quiet 1.5 s every host's standby is at least a second old
+    // when the next lifecycle's first hook runs in it. The hook that follows within 500 ms is spawned: its
+    // process starts as it runs. Each hook records its process's age from /proc (start time vs uptime).
+    const AGES = 'opt/ages/ages.log';
+    const ageScript = {
+      mode: 0o755,
+      text: [
+        '#!/bin/sh', 'set -e',
+        'mkdir -p "$CONVOY_DESTINATION_ROOT/opt/ages"',
+        'read -r up _ < /proc/uptime',
+        'start=$(cut -d" " -f22 /proc/$$/stat)',
+        `echo "$LIFECYCLE_EVENT $up $start $(getconf CLK_TCK)" >> "$CONVOY_DESTINATION_ROOT/${AGES}"`,
+        '',
+      ].join('\n'),
+    };
+    const revision = await fleet.push({
+      'appspec.yml': 'version: 0.0\nos: linux\nhooks:\n  BeforeInstall:\n    - location: age.sh\n  AfterInstall:\n    - location: age.sh\n',
+      'age.sh': ageScript,
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    // A group of its own: no earlier revision, so no ApplicationStop runs before BeforeInstall.
+    const view = await fleet.waitFinal(await fleet.deploy({ revision, deploymentGroup: 'launcher' }));
+    expect(view.status).toBe('Succeeded');
+    for (const host of view.hosts) {
+      const ages = Object.fromEntries((await readLines(path.join(fleet.destOf(host.instanceName), AGES))).map((line) => {
+        const [event, uptime, startTicks, ticksPerSecond] = line.split(' ');
+        return [event, Number(uptime) - Number(startTicks) / Number(ticksPerSecond)];
+      }));
+      expect(Object.keys(ages)).toEqual(['BeforeInstall', 'AfterInstall']);
+      expect(ages['BeforeInstall']).toBeGreaterThanOrEqual(1);
+      expect(ages['AfterInstall']).toBeLessThan(1);
     }
   }, 90_000);
 
@@ -175,6 +212,52 @@ describe('a 5-agent fleet deploys real revisions end to end', () => {
       expect(agentLog).toMatch(/does not verify/);
       expect(agentLog).toMatch(/already received \(replay\)/);
     }, 60_000);
+  });
+
+  describe('lifecycle reports on gossip', () => {
+    let listener: FleetNode;
+    /** Every reports-topic message seen: its gossip sender and the signed reports it carried. */
+    const seen: { from: string; reports: { deploymentId: string; hostStatus: string }[] }[] = [];
+
+    beforeAll(async () => {
+      const health = await fleet.api.get<{ addrs: string[] }>('/v1/health');
+      listener = await createFleetNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: health.addrs, sharedAddresses: ['/ip4/127.0.0.1'] });
+      listener.services.pubsub.subscribe(TOPIC_REPORTS);
+      listener.services.pubsub.addEventListener('message', (evt) => {
+        const msg = evt.detail;
+        if (msg.topic !== TOPIC_REPORTS || msg.type !== 'signed') return;
+        const parsed: unknown = JSON.parse(new TextDecoder().decode(msg.data));
+        if (!isReportBatch(parsed)) return; // download progress travels on this topic too
+        const reports = decodeReportBatch(parsed).reports.map((e) => JSON.parse(Buffer.from(String(e['payload']), 'base64').toString('utf8')) as { deploymentId: string; hostStatus: string });
+        seen.push({ from: msg.from.toString(), reports });
+      });
+      const deadline = Date.now() + 20_000;
+      while (listener.services.pubsub.getSubscribers(TOPIC_REPORTS).length < AGENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    }, 30_000);
+
+    afterAll(async () => {
+      await listener?.stop();
+    });
+
+    it('each host gossips its lifecycle\'s reports in a few batches, not a message per report', async () => {
+      // Pins agent.ts's wiring of the ReportOutbox (outbox.ts): without it every journaled report, or run of
+      // skipped ones, is a gossip publish of its own, a dozen per host, several during the slot hand-over.
+      const id = await fleet.deploy({ revision: await fleet.push(recorderRevision('b1')), deploymentGroup: 'batches' });
+      const view = await fleet.waitFinal(id);
+      expect(view.status).toBe('Succeeded');
+      const ofHost = (host: string) => seen.filter((m) => m.from === host && m.reports.some((r) => r.deploymentId === id));
+      const deadline = Date.now() + 10_000; // the final batch leaves up to FINAL_REPORT_DELAY_MS after the host ends
+      while (Date.now() < deadline && !view.hosts.every((h) => ofHost(h.peerId).some((m) => m.reports.some((r) => r.hostStatus === 'Succeeded')))) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const host of view.hosts) {
+        const messages = ofHost(host.peerId);
+        const reports = messages.flatMap((m) => m.reports.filter((r) => r.deploymentId === id));
+        expect(reports.at(-1)?.hostStatus).toBe('Succeeded');
+        expect(reports.length).toBeGreaterThanOrEqual(13); // one outcome per lifecycle event at least
+        expect(messages.length).toBeLessThanOrEqual(3);
+      }
+    }, 90_000);
   });
 
   it('refuses a zip-slip bundle: DownloadBundle fails and nothing lands outside the revision', async () => {
