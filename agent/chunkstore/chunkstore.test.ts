@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rm, stat, utimes, writeFile, mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -207,6 +208,25 @@ describe('ChunkStore streaming writes (beginChunk)', () => {
     const reopened = await ChunkStore.open(dir, manifest, { rehash: true });
     expect(reopened.verifiedChunks()).toEqual([2]);
     await reopened.close();
+  });
+
+  it('a piece is in the file when write returns, so the network\'s buffers are free at once (they die young)', async () => {
+    const dir = join(root, 'store');
+    const store = await ChunkStore.open(dir, manifest);
+    const writer = store.beginChunk(3)!;
+    const offset = chunkOffset(manifest, 3);
+    let at = 0;
+    for (const p of pieces(chunk(3), 4)) {
+      const bytes = p.subarray();
+      expect(writer.write(p)).toBe(true);
+      const onDisk = readFileSync(join(dir, 'bundle')).subarray(offset + at, offset + at + bytes.byteLength);
+      expect(Buffer.from(onDisk).equals(bytes)).toBe(true);
+      for (const part of p) part.fill(0xee); // the caller reuses its buffers: nothing may read them later
+      at += bytes.byteLength;
+    }
+    expect(await writer.finish()).toEqual({ ok: true, duplicate: false });
+    expect(Buffer.from(await store.readChunk(3)).equals(chunk(3))).toBe(true);
+    await store.close();
   });
 
   it('a streamed chunk that fails its hash or comes short is not verified, and the chunk can be fetched again', async () => {

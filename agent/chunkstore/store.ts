@@ -9,12 +9,12 @@
 // fetched again. `open(..., { rehash: true })` also re-checks journaled chunks against the manifest.
 //
 // A chunk arrives either whole (`writeChunk`) or as it streams in (`beginChunk`): its pieces go to the file as
-// they come, hashed on the way, and the chunk counts as verified only once the hash matched and the journal
-// says so. At most one streaming writer per chunk, and a whole chunk written while one streams first stops it
-// and waits for its writes to land, so bytes from a second sender can never land over verified bytes.
+// they come (synchronously, see ChunkWriter.write), hashed on the way, and the chunk counts as verified only once
+// the hash matched and the journal says so. At most one streaming writer per chunk, and a whole chunk written
+// while one streams first stops it, so bytes from a second sender can never land over verified bytes.
 
 import { createHash } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, writeSync } from 'node:fs';
 import { mkdir, open, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -287,12 +287,9 @@ interface WriterOwner {
 export class ChunkWriter {
   private readonly hash = createHash('sha256');
   private received = 0;
-  private writes: Promise<void> = Promise.resolve();
   private error: Error | undefined;
   /** finish() or abort() was called: no more bytes are taken. */
   private closed = false;
-  /** abort() was called: bytes taken but not yet written are dropped. */
-  private aborted = false;
 
   constructor(
     private readonly bundle: FileHandle,
@@ -304,25 +301,33 @@ export class ChunkWriter {
   ) {}
 
   /**
-   * The next bytes of the chunk. They are written from the buffers given, so those must not be reused (network
-   * buffers are not). Refused (false) after finish or abort, or past the chunk's end (the writer is unchanged).
+   * The next bytes of the chunk, hashed and written to the bundle before this returns. The write is
+   * synchronous on purpose: bytes handed to the thread pool stay referenced until it has written them, long
+   * enough for V8 to move the network's buffers to the old generation, where only a full collection frees them;
+   * written at once, they die young. A 256 KiB write into the page cache takes about a millisecond here, and a
+   * disk that falls behind slows the reads off the network instead of piling bytes up in memory
+   * (docs/distribution.md, "Pieces are written as they arrive"). Refused (false) after finish or abort, or
+   * past the chunk's end (the writer is unchanged).
    */
   write(bytes: Uint8Array | Uint8ArrayList): boolean {
-    if (this.closed || this.received + bytes.byteLength > this.length) return false;
+    const n = bytes.byteLength;
+    if (this.closed || this.received + n > this.length) return false;
+    const at = this.offset + this.received;
+    this.received += n;
     const parts = bytes instanceof Uint8Array ? [bytes] : [...bytes];
     for (const part of parts) this.hash.update(part);
-    const at = this.offset + this.received;
-    this.received += bytes.byteLength;
-    this.writes = this.writes.then(async () => {
-      if (this.error === undefined && !this.aborted) await this.bundle.writev(parts, at);
-    }).catch((err: unknown) => { this.error = err instanceof Error ? err : new Error(String(err)); });
+    if (this.error !== undefined) return true; // finish() reports it
+    try {
+      writeAllAtSync(this.bundle.fd, parts, at);
+    } catch (err) {
+      this.error = err instanceof Error ? err : new Error(String(err));
+    }
     return true;
   }
 
   /** Every byte arrived: checks the hash and, on a match, commits the chunk as verified. */
   async finish(): Promise<WriteChunkResult> {
     this.closed = true;
-    await this.writes;
     try {
       if (this.error !== undefined) throw this.error;
       if (this.received !== this.length) {
@@ -337,12 +342,22 @@ export class ChunkWriter {
     }
   }
 
-  /** Gives the chunk up: no further bytes are written, and this resolves once the ones under way have landed. */
+  /** Gives the chunk up: no further bytes are written (the ones taken are on disk already). */
   async abort(): Promise<void> {
     this.closed = true;
-    this.aborted = true;
-    await this.writes;
     this.owner.release(this);
+  }
+}
+
+function writeAllAtSync(fd: number, parts: readonly Uint8Array[], position: number): void {
+  let at = position;
+  for (const part of parts) {
+    for (let done = 0; done < part.byteLength;) {
+      const written = writeSync(fd, part, done, part.byteLength - done, at + done);
+      if (written === 0) throw new ChunkStoreError(`No bytes written at ${at + done}`);
+      done += written;
+    }
+    at += part.byteLength;
   }
 }
 
