@@ -242,7 +242,7 @@ describe('a 5-agent fleet deploys real revisions end to end', () => {
     it('each host gossips its lifecycle\'s reports in a few batches, not a message per report', async () => {
       // Pins agent.ts's wiring of the ReportOutbox (outbox.ts): without it every journaled report, or run of
       // skipped ones, is a gossip publish of its own, a dozen per host, several during the slot hand-over.
-      const id = await fleet.deploy({ revision: await fleet.push(recorderRevision('b1')), deploymentGroup: 'batches' });
+      const id = await fleet.deploy({ revision: await fleet.push(recorderRevision('b1')), deploymentGroup: 'batches', fileExistsBehavior: 'OVERWRITE' });
       const view = await fleet.waitFinal(id);
       expect(view.status).toBe('Succeeded');
       const ofHost = (host: string) => seen.filter((m) => m.from === host && m.reports.some((r) => r.deploymentId === id));
