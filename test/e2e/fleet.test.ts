@@ -8,10 +8,11 @@ import { startFleet, recordingScript, readLines, type TestFleet } from '../suppo
 import { createFleetNode, type FleetNode } from '../../agent/network/node.ts';
 import { requestFrames, decodeJsonFrame } from '../../agent/network/frames.ts';
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import { seal, encodeEnvelope } from '../../protocol/signing/envelope.ts';
+import { seal, encodeEnvelope, openEnvelope } from '../../protocol/signing/envelope.ts';
 import { loadCoordinatorKey } from '../../coordinator/config/keys.ts';
 import { TOPIC_INTENTS, TOPIC_REPORTS, PROTOCOL_STATUS } from '../../protocol/topics.ts';
-import { decodeReportBatch, isReportBatch } from '../../protocol/messages/report-batch.ts';
+import { reportEnvelopesOf } from '../../coordinator/daemon/intake.ts';
+import { decodeReport, type LifecycleReport } from '../../protocol/messages/report.ts';
 import { rawZip } from '../../agent/archive/testing.ts';
 import { coordinatorSigner } from '../support/keys.ts';
 import type { DeploymentIntent } from '../../protocol/messages/intent.ts';
@@ -46,6 +47,16 @@ describe('a 5-agent fleet deploys real revisions end to end', () => {
   afterAll(async () => {
     await fleet?.stop();
   });
+
+  /** A libp2p node of our own in the fleet's mesh, subscribed to `topic` once every agent is. */
+  async function joinMesh(topic: string): Promise<FleetNode> {
+    const health = await fleet.api.get<{ addrs: string[] }>('/v1/health');
+    const node = await createFleetNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: health.addrs, sharedAddresses: ['/ip4/127.0.0.1'] });
+    node.services.pubsub.subscribe(topic);
+    const deadline = Date.now() + 20_000;
+    while (node.services.pubsub.getSubscribers(topic).length < AGENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    return node;
+  }
 
   it('installs the files and runs the hooks in CodeDeploy order on every host', async () => {
     const revision = await fleet.push(recorderRevision('v1'));
@@ -163,11 +174,7 @@ describe('a 5-agent fleet deploys real revisions end to end', () => {
     const marker = 'opt/forged/ran.txt';
 
     beforeAll(async () => {
-      const health = await fleet.api.get<{ addrs: string[] }>('/v1/health');
-      probe = await createFleetNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: health.addrs, sharedAddresses: ['/ip4/127.0.0.1'] });
-      probe.services.pubsub.subscribe(TOPIC_INTENTS);
-      const deadline = Date.now() + 20_000;
-      while (probe.services.pubsub.getSubscribers(TOPIC_INTENTS).length < AGENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      probe = await joinMesh(TOPIC_INTENTS);
     }, 30_000);
 
     afterAll(async () => {
@@ -216,23 +223,24 @@ describe('a 5-agent fleet deploys real revisions end to end', () => {
 
   describe('lifecycle reports on gossip', () => {
     let listener: FleetNode;
-    /** Every reports-topic message seen: its gossip sender and the signed reports it carried. */
-    const seen: { from: string; reports: { deploymentId: string; hostStatus: string }[] }[] = [];
+    /** Every reports-topic message that carried reports: its gossip sender and the signed reports in it. */
+    const seen: { from: string; reports: LifecycleReport[] }[] = [];
 
     beforeAll(async () => {
-      const health = await fleet.api.get<{ addrs: string[] }>('/v1/health');
-      listener = await createFleetNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: health.addrs, sharedAddresses: ['/ip4/127.0.0.1'] });
-      listener.services.pubsub.subscribe(TOPIC_REPORTS);
+      listener = await joinMesh(TOPIC_REPORTS);
       listener.services.pubsub.addEventListener('message', (evt) => {
         const msg = evt.detail;
         if (msg.topic !== TOPIC_REPORTS || msg.type !== 'signed') return;
-        const parsed: unknown = JSON.parse(new TextDecoder().decode(msg.data));
-        if (!isReportBatch(parsed)) return; // download progress travels on this topic too
-        const reports = decodeReportBatch(parsed).reports.map((e) => JSON.parse(Buffer.from(String(e['payload']), 'base64').toString('utf8')) as { deploymentId: string; hostStatus: string });
-        seen.push({ from: msg.from.toString(), reports });
+        // Unpacked and opened as the coordinator does; download progress, another kind, travels here too.
+        const reports = reportEnvelopesOf(msg.data).flatMap((envelope) => {
+          try {
+            return [decodeReport(openEnvelope(envelope, 'report').payload)];
+          } catch {
+            return [];
+          }
+        });
+        if (reports.length > 0) seen.push({ from: msg.from.toString(), reports });
       });
-      const deadline = Date.now() + 20_000;
-      while (listener.services.pubsub.getSubscribers(TOPIC_REPORTS).length < AGENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     }, 30_000);
 
     afterAll(async () => {
