@@ -28,7 +28,8 @@ it('keepYoungGenerationSmall stops the young generation from growing to its 32 M
 it('noteBytesMoved starts a full collection once 32 MiB have moved, and not before', async () => {
   const out = await runScript(`
     const { PerformanceObserver, constants } = await import('node:perf_hooks');
-    const { noteBytesMoved } = await import('${HEAP}');
+    const { noteBytesMoved, paceCollectionsAbove } = await import('${HEAP}');
+    paceCollectionsAbove(0); // this small process is far below the default threshold
     let majors = 0;
     new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++; }).observe({ entryTypes: ['gc'] });
     const settle = () => new Promise((r) => setTimeout(r, 300));
@@ -48,7 +49,8 @@ it('a full collection V8 runs by itself restarts the count, so noteBytesMoved fo
   const out = await runScript(`
     const { PerformanceObserver, constants } = await import('node:perf_hooks');
     const v8 = (await import('node:v8')).default;
-    const { noteBytesMoved } = await import('${HEAP}');
+    const { noteBytesMoved, paceCollectionsAbove } = await import('${HEAP}');
+    paceCollectionsAbove(0);
     let majors = 0;
     new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++; }).observe({ entryTypes: ['gc'] });
     const settle = () => new Promise((r) => setTimeout(r, 300));
@@ -71,4 +73,30 @@ it('a full collection V8 runs by itself restarts the count, so noteBytesMoved fo
   expect(own).toBeGreaterThanOrEqual(1);
   expect(after).toBe(own); // a forced one here means the count ignored the collection before it
   expect(paced).toBeGreaterThan(after);
+});
+
+it('noteBytesMoved forces no collection while resident memory is below the threshold, 112 MiB by default', async () => {
+  const out = await runScript(`
+    const { PerformanceObserver, constants } = await import('node:perf_hooks');
+    const { noteBytesMoved, paceCollectionsAbove, PACE_ABOVE_RESIDENT_BYTES } = await import('${HEAP}');
+    let majors = 0;
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++; }).observe({ entryTypes: ['gc'] });
+    const settle = () => new Promise((r) => setTimeout(r, 300));
+    const resident = process.memoryUsage.rss();
+    // The default threshold, in a process well below it: 64 MiB moved force nothing.
+    noteBytesMoved(64 * 1024 * 1024);
+    await settle();
+    await settle();
+    const belowDefault = majors;
+    // Just under this process's own size, the same count does force one.
+    paceCollectionsAbove(resident - 1024 * 1024);
+    noteBytesMoved(32 * 1024 * 1024);
+    for (let i = 0; i < 20 && majors === belowDefault; i++) await settle();
+    console.log(JSON.stringify({ threshold: PACE_ABOVE_RESIDENT_BYTES, resident, belowDefault, above: majors }));
+  `);
+  const { threshold, resident, belowDefault, above } = JSON.parse(out) as { threshold: number; resident: number; belowDefault: number; above: number };
+  expect(threshold).toBe(112 * 1024 * 1024);
+  expect(resident).toBeLessThan(threshold);
+  expect(belowDefault).toBe(0);
+  expect(above).toBeGreaterThan(0);
 });
