@@ -252,7 +252,8 @@ async function parent(args: Args): Promise<void> {
           const probe = spawnChild(['host', path.join(work, 'probe'), 'origin', `${o.addrs[0]}`, '', '']);
           await probe.next('ready');
           const blastMiB = Math.min(512, Math.max(128, args.sizeMiB));
-          // Three transfers, the median of each figure: one varied from 13 to 24 ms of CPU per MiB between runs.
+          // Three transfers from one fresh process, the median of each figure: the first runs before the JIT has
+          // compiled the stream stack, at about twice the others' CPU per MiB.
           const rates: number[] = [];
           const costs: number[] = [];
           for (let i = 0; i < 3; i++) {
