@@ -27,7 +27,7 @@ export function renderDeployment(view: DeploymentView): string {
   const rows = view.hosts.map((h) => {
     const current = h.events[h.events.length - 1];
     const failed = h.events.find((e) => e.status === 'Failed');
-    return [h.instanceName, shortPeer(h.peerId), h.status, current ? `${current.event} ${current.status}` : '-', failed ? `${failed.event}: ${failed.errorCode} ${failed.message}`.slice(0, 80) : ''];
+    return [h.instanceName, shortPeer(h.peerId), h.declaredDead ? `${h.status} (declared dead)` : h.status, current ? `${current.event} ${current.status}` : '-', failed ? `${failed.event}: ${failed.errorCode} ${failed.message}`.slice(0, 80) : ''];
   });
   // Traffic-shifting deployments have one pseudo-host; their steps are the story, so list them all.
   const steps = view.computePlatform === undefined ? [] : ['', table(['STEP', 'STATUS', 'AT', 'DETAIL'], view.hosts.flatMap((h) =>

@@ -165,6 +165,9 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
         if (d.finalStatus !== undefined || d.intent.expiresAt <= now) continue;
         publishIntent(d.intentEnvelope).catch(() => undefined);
         if (d.stopRequested) publishControl({ type: 'control', v: CONTROL_VERSION, command: 'stop', deploymentId: d.intent.deploymentId, issuedAt: now }).catch(() => undefined);
+        for (const { host } of d.declaredDead ?? []) {
+          publishControl({ type: 'control', v: CONTROL_VERSION, command: 'declare-dead', deploymentId: d.intent.deploymentId, host, issuedAt: now }).catch(() => undefined);
+        }
       }
     }, REPUBLISH_INTERVAL_MS),
     setInterval(() => { reconcile().catch((err: unknown) => log.warn({ err }, 'reconcile failed')); }, RECONCILE_INTERVAL_MS),
@@ -223,8 +226,15 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       const d = intents.get(id);
       if (d === undefined) throw new RequestError(`Deployment ${id} does not exist`);
       if (!d.intent.targets.includes(host)) throw new RequestError(`Host ${host} is not a target of ${id}`);
+      if (d.finalStatus !== undefined) throw new RequestError(`Deployment ${id} already ended ${d.finalStatus}; no slot to free`);
+      // Kept, so the view counts the host failed (it will never report again) and the command is republished.
+      if (!(d.declaredDead ?? []).some((x) => x.host === host)) {
+        d.declaredDead = [...(d.declaredDead ?? []), { host, at: Date.now() }];
+        await store.saveDeployment(d);
+      }
       await publishControl({ type: 'control', v: CONTROL_VERSION, command: 'declare-dead', deploymentId: id, host, issuedAt: Date.now() });
       log.warn({ deploymentId: id, host }, 'host declared dead by the operator');
+      await maybeFinalize(id);
     },
     stop: () => stopAll(server),
   };

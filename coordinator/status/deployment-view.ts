@@ -21,6 +21,8 @@ export interface HostView {
   readonly peerId: string;
   readonly instanceName: string;
   readonly status: HostStatus;
+  /** An operator declared the host dead while it had not finished: it counts as failed, whatever it last said. */
+  readonly declaredDead?: true;
   readonly events: EventView[];
   /** Latest download progress the host published (bytes verified, bundle size, peers serving it). */
   readonly download?: { readonly bytes: number; readonly total: number; readonly peers: number };
@@ -47,9 +49,16 @@ export interface DeploymentView {
   readonly rollback?: { readonly status: 'InProgress' | 'Succeeded' | 'Failed' | 'NotNeeded'; readonly message?: string };
 }
 
+const FINISHED: ReadonlySet<HostStatus> = new Set(['Succeeded', 'Failed', 'Skipped', 'Stopped']);
+
 export function buildDeploymentView(d: StoredDeployment, reports: readonly StoredReport[], fleet: readonly FleetEntry[]): DeploymentView {
   const names = new Map(fleet.map((f) => [f.heartbeat.host, f.heartbeat.instanceName]));
-  const hosts = d.intent.targets.map((peerId) => hostView(peerId, names.get(peerId) ?? peerId, reports.filter((r) => r.report.host === peerId)));
+  const dead = new Set((d.declaredDead ?? []).map((x) => x.host));
+  const hosts = d.intent.targets.map((peerId) => {
+    const view = hostView(peerId, names.get(peerId) ?? peerId, reports.filter((r) => r.report.host === peerId));
+    // A dead host sends no final report; its last word (InProgress, say) would hold the deployment open forever.
+    return dead.has(peerId) && !FINISHED.has(view.status) ? { ...view, status: 'Failed' as const, declaredDead: true as const } : view;
+  });
   const counts: Record<HostStatus, number> = { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Stopped: 0 };
   for (const h of hosts) counts[h.status] += 1;
   const status = d.finalStatus ?? deploymentOutcome(d.intent.config, hosts.map((h) => h.status));

@@ -35,6 +35,8 @@ export interface StoredDeployment {
   stopRequested?: { at: number; rollback: boolean };
   /** The rollback deployment created for this one, if any. */
   rolledBackBy?: string;
+  /** Hosts an operator declared dead (peer ids): they count as failed unless their own reports finished first. */
+  declaredDead?: { host: string; at: number }[];
 }
 
 export interface StoredReport {

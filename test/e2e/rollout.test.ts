@@ -182,4 +182,41 @@ describe('rolling deployments on 7 agent processes', () => {
       expect(await readFile(path.join(fleet.destOf(host.instanceName), 'opt/rb/version.txt'), 'utf8')).toBe('rb');
     }
   }, 150_000);
+
+  it('declare-dead: a host killed holding the only slot blocks the rollout until the operator frees it; the rest deploy', async () => {
+    // The first host to start sleeps in BeforeInstall (mkdir picks exactly one), and its agent is killed there.
+    const first = `${recordFile}.dead-first`;
+    const rev = revision(recordFile, 'dead');
+    rev['start.sh'] = { mode: 0o755, text: `#!/bin/sh
+set -e
+echo "start $CONVOY_INSTANCE_NAME $(date +%s%N) $DEPLOYMENT_ID" >> ${recordFile}
+if mkdir ${first} 2>/dev/null; then sleep 20; else sleep 0.3; fi
+` };
+    const id = await fleet.deploy({ revision: await fleet.push(rev), deploymentGroup: 'dead', config: 'CodeDeployDefault.OneAtATime' });
+    const deadline = Date.now() + 60_000;
+    let recs: Rec[] = [];
+    while ((recs = await records(recordFile, id)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const victim = recs[0]!.host;
+    fleet.killAgent(victim);
+    // A crashed holder keeps its slot: nobody else starts.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await records(recordFile, id)).map((r) => r.host)).toEqual([victim]);
+    // (Created when the victim's InProgress report was still in its outbox when it died.)
+    expect(['Created', 'InProgress']).toContain((await fleet.view(id)).status);
+    await fleet.api.post(`/v1/deployments/${id}/declare-dead`, { host: victim });
+    const view = await fleet.waitFinal(id, 120_000);
+    recs = await records(recordFile, id);
+    const others = recs.filter((r) => r.host !== victim);
+    expect(others.filter((r) => r.kind === 'end')).toHaveLength(N - 1);
+    expect(maxUnhealthy(others)).toBe(1);
+    // OneAtATime: m = N - 1, and the N - 1 live hosts succeeded.
+    expect(view.status).toBe('Succeeded');
+    expect(view.hosts.find((h) => h.instanceName === victim)?.status).toBe('Failed');
+    expect(view.counts.Succeeded).toBe(N - 1);
+    // Back, the victim learns its slot was taken from it and never runs another hook of this deployment.
+    fleet.restartAgent(victim);
+    await new Promise((r) => setTimeout(r, 5000));
+    expect((await records(recordFile, id)).filter((r) => r.host === victim)).toHaveLength(1);
+    expect((await fleet.view(id)).status).toBe('Succeeded');
+  }, 150_000);
 });
