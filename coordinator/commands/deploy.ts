@@ -156,7 +156,10 @@ export function registerDeploy(program: Command): void {
     });
 }
 
-/** From the daemon, or straight from the durable store when the daemon is not running. */
+/**
+ * From the daemon or, when no daemon is running, from the durable store plus what the target hosts answer
+ * over the status protocol: a deployment the fleet finished with the coordinator gone shows its outcome.
+ */
 export async function getDeployment(config: CoordinatorConfig, id: string): Promise<DeploymentView> {
   try {
     return await ApiClient.forConfig(config).get<DeploymentView>(`/v1/deployments/${encodeURIComponent(id)}`);
@@ -167,6 +170,11 @@ export async function getDeployment(config: CoordinatorConfig, id: string): Prom
     const platformView = stored === undefined ? await (await import('../platforms/service.ts')).readPlatformView(config.dataDir, id) : undefined;
     if (platformView !== undefined) return platformView;
     if (stored === undefined) throw new CliError(`Deployment ${id} does not exist`, EXIT.failed);
+    if (stored.finalStatus === undefined) {
+      // Loaded only here: the libp2p stack is heavy, and every other path of the CLI does without it.
+      const [{ pullFromFleet }, { pino }] = await Promise.all([import('../daemon/status-pull.ts'), import('pino')]);
+      await pullFromFleet(store, stored, pino({ level: 'silent' }));
+    }
     return buildDeploymentView(stored, await store.reports(id), store.fleetEntries());
   }
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Server } from 'node:http';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
-import { TOPIC_HEARTBEATS, TOPIC_INTENTS, TOPIC_REPORTS, TOPIC_CONTROL, PROTOCOL_STATUS } from '../../protocol/topics.ts';
+import { TOPIC_HEARTBEATS, TOPIC_INTENTS, TOPIC_REPORTS, TOPIC_CONTROL } from '../../protocol/topics.ts';
 import { encodeEnvelope, seal, type Signer, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
 import { CONTROL_VERSION, type ControlCommand } from '../../protocol/messages/control.ts';
 import { CodeDeployModel } from '../model/model-store.ts';
@@ -20,9 +20,9 @@ import { CoordinatorStore, type StoredDeployment } from '../store/store.ts';
 import { createFleetNode, type FleetNode } from '../../agent/network/node.ts';
 import { loadOrCreateIdentity } from '../../agent/state/identity.ts';
 import { serveBundles } from '../../agent/fetch/seed-server.ts';
-import { decodeJsonFrame, requestFrames } from '../../agent/network/frames.ts';
 import { verifyHeartbeat } from './intake.ts';
 import { ReportIntake } from './report-intake.ts';
+import { pullReports } from './status-pull.ts';
 import { buildDeploymentView, type DeploymentView } from '../status/deployment-view.ts';
 import { createDeployment, RequestError, type CreateDeploymentRequest } from './create-deployment.ts';
 import { startHttpApi } from './http-api.ts';
@@ -257,15 +257,6 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
   (daemon as { apiUrl: string }).apiUrl = url;
   log.info({ api: url, addrs: node.getMultiaddrs().map((a) => a.toString()), coordinatorKey: signer.id }, 'coordinator started');
   return daemon;
-}
-
-async function pullReports(node: FleetNode, host: string, addrs: readonly string[], deploymentId: string, record: (data: readonly string[]) => Promise<void>): Promise<void> {
-  const signal = AbortSignal.timeout(5000);
-  for await (const frame of requestFrames(node, { peerId: host, addrs }, PROTOCOL_STATUS, { deploymentId }, signal)) {
-    const answer = decodeJsonFrame(frame) as { ok: boolean; reports?: unknown[] };
-    await record((answer.reports ?? []).map((envelope) => JSON.stringify(envelope)));
-    return;
-  }
 }
 
 export type { Server };

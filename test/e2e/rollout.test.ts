@@ -8,6 +8,7 @@ import path from 'node:path';
 import { startFleet, type TestFleet } from '../support/fleet.ts';
 import { chooseCommittee } from '../../protocol/slots/index.ts';
 import type { DeploymentView } from '../../coordinator/status/deployment-view.ts';
+import { getDeployment } from '../../coordinator/commands/deploy.ts';
 
 const N = 7;
 
@@ -136,7 +137,7 @@ describe('rolling deployments on 7 agent processes', () => {
     expect(view.counts.Succeeded).toBeGreaterThanOrEqual(4);
   }, 250_000);
 
-  it('the coordinator killed right after publishing: the fleet finishes, a restarted coordinator learns the outcome', async () => {
+  it('the coordinator killed right after publishing: the fleet finishes, the CLI learns the outcome from the hosts, and so does a restarted coordinator', async () => {
     const rev = await fleet.push(revision(recordFile, 'headless', { sleep: 0.2 }));
     const id = await fleet.deploy({ revision: rev, deploymentGroup: 'headless', config: 'CodeDeployDefault.OneAtATime' });
     fleet.killCoordinator();
@@ -146,6 +147,10 @@ describe('rolling deployments on 7 agent processes', () => {
     const recs = await records(recordFile, id);
     expect(recs.filter((r) => r.kind === 'end')).toHaveLength(N);
     expect(maxUnhealthy(recs)).toBe(1);
+    // The CLI, with no coordinator running, asks the hosts themselves.
+    const offline = await getDeployment(fleet.config, id);
+    expect(offline.status).toBe('Succeeded');
+    expect(offline.counts.Succeeded).toBe(N);
     await fleet.restartCoordinator();
     const view = await fleet.waitFinal(id, 60_000);
     expect(view.status).toBe('Succeeded');
