@@ -2,10 +2,9 @@
 // after a restart) and hands it to the outbox, which gossips reports in batches (outbox.ts). Gossip is
 // best effort: the coordinator also pulls reports over PROTOCOL_STATUS when a heartbeat shows it missed some.
 import { seal, type Signer, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
-import { LOG_TAIL_MAX_BYTES, REPORT_VERSION, type HostStatus, type LifecycleReport } from '../../protocol/messages/report.ts';
+import { FINAL_HOST_STATUSES, LOG_TAIL_MAX_BYTES, REPORT_VERSION, type HostStatus, type LifecycleReport } from '../../protocol/messages/report.ts';
 import type { DeploymentRecord, Journal, JournalState } from '../state/journal.ts';
 
-const FINAL_STATUSES: ReadonlySet<HostStatus> = new Set(['Succeeded', 'Failed', 'Skipped', 'Stopped']);
 
 export type ReportFields = Omit<LifecycleReport, 'type' | 'v' | 'deploymentId' | 'host' | 'seq' | 'hostStatus'>;
 
@@ -56,7 +55,7 @@ export function createReporter(c: ReporterComponents): Reporter {
         envelopes.push(envelope);
       }
     });
-    c.send(envelopes, reports.some((r) => FINAL_STATUSES.has(r.hostStatus)));
+    c.send(envelopes, reports.some((r) => FINAL_HOST_STATUSES.has(r.hostStatus)));
   };
   return {
     publishAll,

@@ -23,20 +23,18 @@ export async function pullReports(node: FleetNode, host: string, addrs: readonly
 
 /**
  * Asks every target host the store has an address for, from a short-lived node of its own, and stores the
- * reports that verify against the deployment's intent. Returns how many hosts answered.
+ * reports that verify against the deployment's intent. A host that does not answer is logged and skipped.
  */
-export async function pullFromFleet(store: CoordinatorStore, d: StoredDeployment, logger: Logger): Promise<number> {
+export async function pullFromFleet(store: CoordinatorStore, d: StoredDeployment, logger: Logger): Promise<void> {
   const id = d.intent.deploymentId;
   const hosts = store.fleetEntries().filter((f) => d.intent.targets.includes(f.heartbeat.host) && f.heartbeat.addrs.length > 0);
-  if (hosts.length === 0) return 0;
+  if (hosts.length === 0) return;
   const node = await createFleetNode({ privateKey: await generateKeyPair('Ed25519'), listen: [], bootstrap: [], sharedAddresses: ['/ip4/127.0.0.1'] });
   try {
     const intake = new ReportIntake({ store, intentOf: (x) => (x === id ? d.intent : undefined), logger, onNewReports: async () => {} });
-    const answers = await Promise.all(hosts.map(({ heartbeat: hb }) => pullReports(node, hb.host, hb.addrs, id, (items) => intake.record(items)).then(
-      () => true,
-      (err: unknown) => { logger.debug({ host: hb.host, reason: (err as Error).message }, 'host did not answer a status request'); return false; },
+    await Promise.all(hosts.map(({ heartbeat: hb }) => pullReports(node, hb.host, hb.addrs, id, (items) => intake.record(items)).catch(
+      (err: unknown) => logger.debug({ host: hb.host, reason: (err as Error).message }, 'host did not answer a status request'),
     )));
-    return answers.filter(Boolean).length;
   } finally {
     await node.stop();
   }

@@ -1,6 +1,6 @@
 // What the coordinator knows about one deployment, derived from the signed intent and the verified
 // reports: per host, per event status, and the deployment's status under CodeDeploy's success rule.
-import type { HostStatus, LifecycleReport } from '../../protocol/messages/report.ts';
+import { FINAL_HOST_STATUSES, type HostStatus, type LifecycleReport } from '../../protocol/messages/report.ts';
 import type { DeploymentStatus } from '../../protocol/messages/summary.ts';
 import type { FleetEntry, StoredDeployment, StoredReport } from '../store/store.ts';
 import { deploymentOutcome } from './outcome.ts';
@@ -49,15 +49,13 @@ export interface DeploymentView {
   readonly rollback?: { readonly status: 'InProgress' | 'Succeeded' | 'Failed' | 'NotNeeded'; readonly message?: string };
 }
 
-const FINISHED: ReadonlySet<HostStatus> = new Set(['Succeeded', 'Failed', 'Skipped', 'Stopped']);
-
 export function buildDeploymentView(d: StoredDeployment, reports: readonly StoredReport[], fleet: readonly FleetEntry[]): DeploymentView {
   const names = new Map(fleet.map((f) => [f.heartbeat.host, f.heartbeat.instanceName]));
   const dead = new Set((d.declaredDead ?? []).map((x) => x.host));
   const hosts = d.intent.targets.map((peerId) => {
     const view = hostView(peerId, names.get(peerId) ?? peerId, reports.filter((r) => r.report.host === peerId));
     // A dead host sends no final report; its last word (InProgress, say) would hold the deployment open forever.
-    return dead.has(peerId) && !FINISHED.has(view.status) ? { ...view, status: 'Failed' as const, declaredDead: true as const } : view;
+    return dead.has(peerId) && !FINAL_HOST_STATUSES.has(view.status) ? { ...view, status: 'Failed' as const, declaredDead: true as const } : view;
   });
   const counts: Record<HostStatus, number> = { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Stopped: 0 };
   for (const h of hosts) counts[h.status] += 1;

@@ -12,6 +12,8 @@ const ERROR_CODE_NAMES = Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, 
 
 export const HOST_STATUSES = ['Pending', 'InProgress', 'Succeeded', 'Failed', 'Skipped', 'Stopped'] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
+/** A host in one of these has its outcome for the deployment and reports nothing more for it. */
+export const FINAL_HOST_STATUSES: ReadonlySet<HostStatus> = new Set(['Succeeded', 'Failed', 'Skipped', 'Stopped']);
 
 export const ReportSchema = z.object({
   type: z.literal('report'),

@@ -14,12 +14,22 @@ const N = 7;
 
 interface Rec { kind: 'start' | 'end'; host: string; at: bigint; deployment: string }
 
-function revision(records: string, group: string, opts: { sleep?: number; failHost?: string } = {}): Record<string, string | { text: string; mode: number }> {
+interface RevisionOptions {
+  /** Seconds each host's BeforeInstall sleeps after its start record (default 0.3). */
+  sleep?: number;
+  /** Seconds the first host to start sleeps instead (mkdir on the shared disk picks exactly one). */
+  firstSleeps?: number;
+  failHost?: string;
+}
+
+function revision(records: string, group: string, opts: RevisionOptions = {}): Record<string, string | { text: string; mode: number }> {
   const script = (body: string) => ({ mode: 0o755, text: `#!/bin/sh\nset -e\n${body}\n` });
+  const sleep = `sleep ${opts.sleep ?? 0.3}`;
   return {
     'appspec.yml': `version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: /opt/${group}\nhooks:\n  BeforeInstall:\n    - location: start.sh\n  ValidateService:\n    - location: end.sh\n`,
     'app/version.txt': group,
-    'start.sh': script(`echo "start $CONVOY_INSTANCE_NAME $(date +%s%N) $DEPLOYMENT_ID" >> ${records}\nsleep ${opts.sleep ?? 0.3}`),
+    'start.sh': script(`echo "start $CONVOY_INSTANCE_NAME $(date +%s%N) $DEPLOYMENT_ID" >> ${records}\n` +
+      (opts.firstSleeps === undefined ? sleep : `if mkdir ${records}.first-${group} 2>/dev/null; then sleep ${opts.firstSleeps}; else ${sleep}; fi`)),
     'end.sh': script(`${opts.failHost ? `if [ "$CONVOY_INSTANCE_NAME" = "${opts.failHost}" ]; then echo failing on purpose; exit 1; fi\n` : ''}echo "end $CONVOY_INSTANCE_NAME $(date +%s%N) $DEPLOYMENT_ID" >> ${records}`),
   };
 }
@@ -57,7 +67,7 @@ describe('rolling deployments on 7 agent processes', () => {
     await fleet?.stop();
   });
 
-  async function run(group: string, config: string, opts: { sleep?: number; failHost?: string } = {}): Promise<{ view: DeploymentView; recs: Rec[] }> {
+  async function run(group: string, config: string, opts: RevisionOptions = {}): Promise<{ view: DeploymentView; recs: Rec[] }> {
     const id = await fleet.deploy({ revision: await fleet.push(revision(recordFile, group, opts)), deploymentGroup: group, config });
     const view = await fleet.waitFinal(id, 120_000);
     return { view, recs: await records(recordFile, id) };
@@ -189,15 +199,8 @@ describe('rolling deployments on 7 agent processes', () => {
   }, 150_000);
 
   it('declare-dead: a host killed holding the only slot blocks the rollout until the operator frees it; the rest deploy', async () => {
-    // The first host to start sleeps in BeforeInstall (mkdir picks exactly one), and its agent is killed there.
-    const first = `${recordFile}.dead-first`;
-    const rev = revision(recordFile, 'dead');
-    rev['start.sh'] = { mode: 0o755, text: `#!/bin/sh
-set -e
-echo "start $CONVOY_INSTANCE_NAME $(date +%s%N) $DEPLOYMENT_ID" >> ${recordFile}
-if mkdir ${first} 2>/dev/null; then sleep 20; else sleep 0.3; fi
-` };
-    const id = await fleet.deploy({ revision: await fleet.push(rev), deploymentGroup: 'dead', config: 'CodeDeployDefault.OneAtATime' });
+    // The first host to start sleeps in BeforeInstall, and its agent is killed there.
+    const id = await fleet.deploy({ revision: await fleet.push(revision(recordFile, 'dead', { firstSleeps: 20 })), deploymentGroup: 'dead', config: 'CodeDeployDefault.OneAtATime' });
     const deadline = Date.now() + 60_000;
     let recs: Rec[] = [];
     while ((recs = await records(recordFile, id)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
