@@ -1,9 +1,9 @@
 // Stand-alone agent entry for runtimes that run TypeScript directly (Deno 2):
 //   deno run -A agent/bin.ts --config agent.yaml
 import '../protocol/polyfills.ts';
-import { keepYoungGenerationSmall } from './runtime/heap.ts';
+import { configureHeap } from './runtime/heap.ts';
 
-keepYoungGenerationSmall(); // before the agent's modules load
+configureHeap(); // before the agent's modules load
 const { runAgentMain } = await import('./main.ts');
 
 const args = process.argv.slice(2);

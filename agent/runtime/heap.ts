@@ -9,8 +9,33 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 export function keepYoungGenerationSmall(): void {
+  setFlag('--semi-space-growth-factor=1');
+}
+
+/**
+ * After each full collection V8 sets the old generation's limit at the live heap times a factor it picks from
+ * how fast collecting and the program run: 4 for an idle agent, less when collecting looks slow. It also counts
+ * external memory (Buffers) allocated since the last full collection toward that limit. On a busy machine,
+ * where the collector's threads wait for a core, the factor fell, and a host moving chunks started a full
+ * collection every 200-300 ms, after 2-5 MiB of heap growth, each freeing almost nothing: about a third of a
+ * 10-host swarm's CPU went to marking (docs/distribution.md). A fixed factor of 4 keeps full collections to
+ * what memory needs; near the memory budget, pacing (below) still bounds the garbage.
+ */
+export const OLD_GENERATION_GROWTH_PERCENT = 300;
+
+export function fixOldGenerationGrowth(): void {
+  setFlag(`--heap-growing-percent=${OLD_GENERATION_GROWTH_PERCENT}`);
+}
+
+/** Both heap settings; call before loading the agent's modules. */
+export function configureHeap(): void {
+  keepYoungGenerationSmall();
+  fixOldGenerationGrowth();
+}
+
+function setFlag(flag: string): void {
   try {
-    v8.setFlagsFromString('--semi-space-growth-factor=1');
+    v8.setFlagsFromString(flag);
   } catch {
     // A runtime without V8 flags (or that refuses this one) keeps its default.
   }

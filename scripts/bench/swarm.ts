@@ -33,7 +33,7 @@ import { serveChunks } from '../../agent/swarm/server.ts';
 import { AgentSwarm } from '../../agent/swarm/swarm.ts';
 import { swarmSource } from '../../agent/swarm/swarm-source.ts';
 import { seedFetchSource } from '../../agent/fetch/seed-fetch.ts';
-import { keepYoungGenerationSmall } from '../../agent/runtime/heap.ts';
+import { configureHeap } from '../../agent/runtime/heap.ts';
 import { cpuMsOfAll } from './proc-usage.ts';
 
 const MiB = 1024 * 1024;
@@ -114,7 +114,7 @@ async function originMain(bundle: string, manifestPath: string, mbps: number): P
 
 // ---------------------------------------------------------------- host process
 async function hostMain(dir: string, mode: string, originAddr: string, downloadBps?: number, uploadBps?: number): Promise<void> {
-  keepYoungGenerationSmall(); // as `convoy agent` does
+  configureHeap(); // as `convoy agent` does
   await mkdir(dir, { recursive: true });
   const node = await newNode('/ip4/127.0.0.1/tcp/0', [originAddr]);
   // The swarm logs its totals at info ('swarm download complete'): keep those for the parent, pass the rest
