@@ -25,25 +25,25 @@ it('keepYoungGenerationSmall stops the young generation from growing to its 32 M
   expect(kept).toBeLessThanOrEqual(4 * 1024 * 1024);
 });
 
-/** Grows a retained heap to ~120 MiB and counts the full collections on the way. */
+/** Grows a retained heap to ~250 MiB and counts the full collections on the way. */
 const GROW_AND_COUNT = `
   const { PerformanceObserver, constants } = await import('node:perf_hooks');
   let majors = 0;
   new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++; }).observe({ entryTypes: ['gc'] });
   const keep = [];
-  for (let i = 0; i < 1.5e6; i++) { keep.push({ i, s: 'x' + i }); if (i % 10000 === 0) await new Promise((r) => setImmediate(r)); }
+  for (let i = 0; i < 3e6; i++) { keep.push({ i, s: 'x' + i }); if (i % 10000 === 0) await new Promise((r) => setImmediate(r)); }
   await new Promise((r) => setTimeout(r, 100));
   console.log(majors);
 `;
 
 it('fixOldGenerationGrowth sets the growth factor: a heap held to 10 % growth collects often, then rarely', async () => {
   // V8 picks a factor of its own, 4 on an idle machine, lower under load; the test cannot make a machine look
-  // busy to V8, so it starts from a small fixed factor and checks that the setting replaces it.
+  // busy to V8, so it starts from a small fixed factor (1.1) and checks that the setting (2) replaces it.
   const small = `(await import('node:v8')).default.setFlagsFromString('--heap-growing-percent=10');`;
   const often = Number(await runScript(`${small} ${GROW_AND_COUNT}`));
   const rarely = Number(await runScript(`${small} (await import('${HEAP}')).fixOldGenerationGrowth(); ${GROW_AND_COUNT}`));
-  expect(often).toBeGreaterThanOrEqual(5);
-  expect(rarely).toBeLessThanOrEqual(3);
+  expect(often).toBeGreaterThanOrEqual(8);
+  expect(rarely).toBeLessThanOrEqual(5);
 });
 
 it('noteBytesMoved starts a full collection once 32 MiB have moved, and not before', async () => {

@@ -77,6 +77,7 @@ function hwmKiB(text: string): number {
 
 // ---------------------------------------------------------------- origin process
 async function originMain(bundle: string, manifestPath: string, mbps: number): Promise<void> {
+  configureHeap(); // as `convoy serve` does: the origin stands for the coordinator's seeder
   const node = await newNode();
   const manifestBytes = await readFile(manifestPath);
   const { decodeManifest } = await import('../../protocol/chunks/manifest.ts');
