@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ApiClient, isUnreachable } from '../cli/client.ts';
 import { CliError, EXIT } from '../cli/errors.ts';
 import { renderDeployment } from '../cli/render.ts';
-import { CoordinatorStore } from '../store/store.ts';
+import { CoordinatorStore, type StoredDeployment } from '../store/store.ts';
 import { buildDeploymentView, type DeploymentView } from '../status/deployment-view.ts';
 import type { CoordinatorConfig } from '../config/config.ts';
 import { coordinatorConfig, parseTagFilters, printJson, type GlobalOptions } from './common.ts';
@@ -156,11 +156,15 @@ export function registerDeploy(program: Command): void {
     });
 }
 
+/** Asks the target hosts for their reports and stores those that verify (coordinator/daemon/status-pull.ts). */
+export type FleetPull = (store: CoordinatorStore, d: StoredDeployment) => Promise<void>;
+
 /**
  * From the daemon or, when no daemon is running, from the durable store plus what the target hosts answer
  * over the status protocol: a deployment the fleet finished with the coordinator gone shows its outcome.
+ * `pull` asks the hosts; by default from a node started for this call alone.
  */
-export async function getDeployment(config: CoordinatorConfig, id: string): Promise<DeploymentView> {
+export async function getDeployment(config: CoordinatorConfig, id: string, pull: FleetPull = pullOnce): Promise<DeploymentView> {
   try {
     return await ApiClient.forConfig(config).get<DeploymentView>(`/v1/deployments/${encodeURIComponent(id)}`);
   } catch (err) {
@@ -170,11 +174,13 @@ export async function getDeployment(config: CoordinatorConfig, id: string): Prom
     const platformView = stored === undefined ? await (await import('../platforms/service.ts')).readPlatformView(config.dataDir, id) : undefined;
     if (platformView !== undefined) return platformView;
     if (stored === undefined) throw new CliError(`Deployment ${id} does not exist`, EXIT.failed);
-    if (stored.finalStatus === undefined) {
-      // Loaded only here: the libp2p stack is heavy, and every other path of the CLI does without it.
-      const [{ pullFromFleet }, { pino }] = await Promise.all([import('../daemon/status-pull.ts'), import('pino')]);
-      await pullFromFleet(store, stored, pino({ level: 'silent' }));
-    }
+    if (stored.finalStatus === undefined) await pull(store, stored);
     return buildDeploymentView(stored, await store.reports(id), store.fleetEntries());
   }
+}
+
+async function pullOnce(store: CoordinatorStore, d: StoredDeployment): Promise<void> {
+  // Loaded only here: the libp2p stack is heavy, and every other path of the CLI does without it.
+  const [{ pullFromFleet }, { pino }] = await Promise.all([import('../daemon/status-pull.ts'), import('pino')]);
+  await pullFromFleet(store, d, pino({ level: 'silent' }));
 }

@@ -5,18 +5,36 @@ import type { CoordinatorConfig } from '../config/config.ts';
 import type { DeploymentView } from '../status/deployment-view.ts';
 import { EXIT } from '../cli/errors.ts';
 import { renderDeployment, table, shortPeer } from '../cli/render.ts';
-import { getDeployment } from './deploy.ts';
+import type { FleetPuller } from '../daemon/status-pull.ts';
+import { getDeployment, type FleetPull } from './deploy.ts';
 import { printJson } from './common.ts';
 
 const POLL_MS = 250;
 const FINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
 
 export async function waitForDeployment(config: CoordinatorConfig, id: string, opts: { json: boolean; timeoutMs?: number }): Promise<number> {
+  // With no daemon running, one node asks the fleet for the whole wait (loaded on first use: libp2p is heavy).
+  let puller: FleetPuller | undefined;
+  const pull: FleetPull = async (store, d) => {
+    if (puller === undefined) {
+      const [{ FleetPuller }, { pino }] = await Promise.all([import('../daemon/status-pull.ts'), import('pino')]);
+      puller = new FleetPuller(pino({ level: 'silent' }));
+    }
+    await puller.pull(store, d);
+  };
+  try {
+    return await poll(config, id, opts, pull);
+  } finally {
+    await puller?.close();
+  }
+}
+
+async function poll(config: CoordinatorConfig, id: string, opts: { json: boolean; timeoutMs?: number }, pull: FleetPull): Promise<number> {
   const started = Date.now();
   const live = !opts.json && process.stdout.isTTY === true;
   let lastLine = '';
   for (;;) {
-    const view = await getDeployment(config, id);
+    const view = await getDeployment(config, id, pull);
     if (live) logUpdate(progressTable(view, Date.now() - started));
     else if (!opts.json) {
       const line = progressLine(view);
