@@ -9,6 +9,7 @@
 //
 //   node dist/scripts/bench/swarm.js [--agents 10,20] [--size-mib 256] [--origin-mbps 25] [--chunk-mib 4]
 //                                    [--modes swarm,origin] [--download-mbps N] [--upload-mbps N]
+//                                    [--node-args "--trace-gc ..."]   (Node/V8 flags for the origin, probe and hosts)
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -46,7 +47,7 @@ type Msg =
   | { t: 'served'; bytes: number }
   | { t: 'blast'; mibPerSec: number };
 
-interface Args { agents: number[]; sizeMiB: number; originMBps: number; chunkMiB: number; modes: string[]; downloadMBps?: number; uploadMBps?: number; keep: boolean }
+interface Args { agents: number[]; sizeMiB: number; originMBps: number; chunkMiB: number; modes: string[]; downloadMBps?: number; uploadMBps?: number; keep: boolean; nodeArgs: string[] }
 
 function parseArgs(argv: string[]): Args {
   const get = (name: string): string | undefined => {
@@ -63,6 +64,7 @@ function parseArgs(argv: string[]): Args {
     ...(num('download-mbps') !== undefined ? { downloadMBps: num('download-mbps') } : {}),
     ...(num('upload-mbps') !== undefined ? { uploadMBps: num('upload-mbps') } : {}),
     keep: argv.includes('--keep'),
+    nodeArgs: (get('node-args') ?? '').split(' ').filter((a) => a !== ''),
   };
 }
 
@@ -186,8 +188,8 @@ function median(xs: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-function spawnChild(args: string[]): { child: ChildProcess; next: (t: Msg['t']) => Promise<Msg> } {
-  const child = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+function spawnChild(args: string[], execArgv: string[]): { child: ChildProcess; next: (t: Msg['t']) => Promise<Msg> } {
+  const child = fork(self, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const waiting: { t: string; resolve: (m: Msg) => void }[] = [];
   const inbox: Msg[] = [];
   child.on('message', (m: Msg) => {
@@ -227,7 +229,7 @@ async function parent(args: Args): Promise<void> {
   const manifestPath = path.join(work, 'manifest.json');
   await (await import('node:fs/promises')).writeFile(manifestPath, manifestBytes);
   const size = (await stat(bundle)).size;
-  const origin = spawnChild(['origin', bundle, manifestPath, String(args.originMBps)]);
+  const origin = spawnChild(['origin', bundle, manifestPath, String(args.originMBps)], args.nodeArgs);
   const o = (await origin.next('ready')) as Extract<Msg, { t: 'ready' }>;
   const originTarget = { peerId: o.peerId, addrs: o.addrs };
   const rows: string[][] = [];
@@ -245,12 +247,12 @@ async function parent(args: Args): Promise<void> {
       for (const mode of args.modes) {
         const hosts = Array.from({ length: n }, (_, i) => {
           const dir = path.join(work, `${mode}-${n}-${i}`);
-          return spawnChild(['host', dir, mode, `${o.addrs[0]}`, String((args.downloadMBps ?? 0) * 1e6 || ''), String((args.uploadMBps ?? 0) * 1e6 || '')]);
+          return spawnChild(['host', dir, mode, `${o.addrs[0]}`, String((args.downloadMBps ?? 0) * 1e6 || ''), String((args.uploadMBps ?? 0) * 1e6 || '')], args.nodeArgs);
         });
         const ready = (await Promise.all(hosts.map((h) => h.next('ready')))) as Extract<Msg, { t: 'ready' }>[];
         if (blast === 0) {
           // A separate process, so the fleet's RSS figures do not include it.
-          const probe = spawnChild(['host', path.join(work, 'probe'), 'origin', `${o.addrs[0]}`, '', '']);
+          const probe = spawnChild(['host', path.join(work, 'probe'), 'origin', `${o.addrs[0]}`, '', ''], args.nodeArgs);
           await probe.next('ready');
           const blastMiB = Math.min(512, Math.max(128, args.sizeMiB));
           // Three transfers from one fresh process, the median of each figure: the first runs before the JIT has
