@@ -158,7 +158,9 @@ export class RolloutManager {
         this.running.get(id)?.abort(new Error('slot revoked by an operator'));
         return;
       case 'slot:ended':
-        if (event.value.kind !== 'release' && event.value.kind !== 'grant' && 'host' in event.value && event.value.host === this.c.self) {
+        // This host's tenure ended with the host failed: burned (it restarted holding the slot) or revoked (declared
+        // dead). A yield ends a tenure that never started (claimed before a restart or a stop): still pending.
+        if ((event.value.kind === 'burn' || event.value.kind === 'revoke') && event.value.host === this.c.self) {
           void this.finishWithout(record, 'Failed', event.value.kind === 'revoke' ? 'declared dead by an operator' : 'slot burned: the host restarted while holding it');
         }
         return;
