@@ -19,8 +19,8 @@ export function keepYoungGenerationSmall(): void {
  * where the collector's threads wait for a core, the factor fell, and a host moving chunks started a full
  * collection every 200-300 ms, after 2-5 MiB of heap growth, each freeing almost nothing: about a third of a
  * 10-host swarm's CPU went to marking (docs/distribution.md). A fixed factor of 2 saves as much CPU as 4
- * did, with host peaks 10-30 MiB lower in a 20-host swarm; near the memory budget, pacing (below) still
- * bounds the garbage.
+ * did, with lower host peaks (125-126 against 143-145 MiB in a 10-host swarm); near the memory budget,
+ * pacing (below) still bounds the garbage.
  */
 export const OLD_GENERATION_GROWTH_PERCENT = 100;
 
