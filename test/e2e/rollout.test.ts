@@ -2,13 +2,15 @@
 // append start/end records to one shared file, and the records must never show more than K = N − m hosts
 // unhealthy (started and not yet ended successfully) at once, through kill -9 of a deploying host, of a
 // committee member, and of the coordinator.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startFleet, type TestFleet } from '../support/fleet.ts';
 import { chooseCommittee } from '../../protocol/slots/index.ts';
 import type { DeploymentView } from '../../coordinator/status/deployment-view.ts';
 import { getDeployment } from '../../coordinator/commands/deploy.ts';
+import { waitForDeployment } from '../../coordinator/commands/wait.ts';
+import { EXIT } from '../../coordinator/cli/errors.ts';
 
 const N = 7;
 
@@ -157,7 +159,18 @@ describe('rolling deployments on 7 agent processes', () => {
     const recs = await records(recordFile, id);
     expect(recs.filter((r) => r.kind === 'end')).toHaveLength(N);
     expect(maxUnhealthy(recs)).toBe(1);
-    // The CLI, with no coordinator running, asks the hosts themselves.
+    // The CLI, with no coordinator running, asks the hosts themselves: `deploy wait` (its own pulls, on a copy
+    // of the store taken before anything was pulled into it) and `deploy get`.
+    const untouched = `${fleet.config.dataDir}-copy`;
+    await cp(fleet.config.dataDir, untouched, { recursive: true });
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { printed.push(String(chunk)); return true; });
+    try {
+      expect(await waitForDeployment({ ...fleet.config, dataDir: untouched }, id, { json: true, timeoutMs: 30_000 })).toBe(EXIT.ok);
+    } finally {
+      write.mockRestore();
+    }
+    expect((JSON.parse(printed.join('')) as DeploymentView).counts.Succeeded).toBe(N);
     const offline = await getDeployment(fleet.config, id);
     expect(offline.status).toBe('Succeeded');
     expect(offline.counts.Succeeded).toBe(N);
