@@ -75,11 +75,15 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
   const progress = new ProgressBoard((id) => intents.get(id)?.intent);
   const platforms = await PlatformService.start({ dataDir: config.dataDir, aws: config.aws, logger: log, clock: options.platformClock, customConfig: (name) => model.customConfig(name) });
 
-  const publishIntent = async (envelope: SignedEnvelope): Promise<void> => {
-    await node.services.pubsub.publish(TOPIC_INTENTS, encodeEnvelope(envelope));
+  /** Resolves to the number of peers the intent was sent to directly (gossip relays it further). */
+  const publishIntent = async (envelope: SignedEnvelope): Promise<number> => {
+    const { recipients } = await node.services.pubsub.publish(TOPIC_INTENTS, encodeEnvelope(envelope));
+    return recipients.length;
   };
-  const publishControl = async (cmd: ControlCommand): Promise<void> => {
-    await node.services.pubsub.publish(TOPIC_CONTROL, encodeEnvelope(seal('control', cmd, signer)));
+  /** Publishes a signed control command; resolves to the number of peers it was sent to directly. */
+  const publishControl = async (cmd: ControlCommand): Promise<number> => {
+    const { recipients } = await node.services.pubsub.publish(TOPIC_CONTROL, encodeEnvelope(seal('control', cmd, signer)));
+    return recipients.length;
   };
   const maybeFinalize = async (id: string): Promise<void> => {
     const d = intents.get(id);
@@ -164,7 +168,10 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       for (const d of intents.values()) {
         if (d.finalStatus !== undefined || d.intent.expiresAt <= now) continue;
         publishIntent(d.intentEnvelope).catch(() => undefined);
-        if (d.stopRequested) publishControl({ type: 'control', v: CONTROL_VERSION, command: 'stop', deploymentId: d.intent.deploymentId, issuedAt: now }).catch(() => undefined);
+        if (d.stopRequested) {
+          publishControl({ type: 'control', v: CONTROL_VERSION, command: 'stop', deploymentId: d.intent.deploymentId, issuedAt: now })
+            .then((peers) => log.debug({ deploymentId: d.intent.deploymentId, peers }, 'stop republished'), () => undefined);
+        }
         for (const { host } of d.declaredDead ?? []) {
           publishControl({ type: 'control', v: CONTROL_VERSION, command: 'declare-dead', deploymentId: d.intent.deploymentId, host, issuedAt: now }).catch(() => undefined);
         }
@@ -196,8 +203,8 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
         log.warn({ deploymentId: intent.deploymentId, reason: stored.failureReason }, 'deployment failed at creation; nothing published');
         return intent;
       }
-      await publishIntent(stored.intentEnvelope);
-      log.info({ deploymentId: intent.deploymentId, targets: intent.targets.length, config: intent.config.name }, 'intent published');
+      const peers = await publishIntent(stored.intentEnvelope);
+      log.info({ deploymentId: intent.deploymentId, targets: intent.targets.length, config: intent.config.name, peers }, 'intent published');
       const addrsOf = (peer: string): readonly string[] => store.fleetEntries().find((f) => f.heartbeat.host === peer)?.heartbeat.addrs ?? [];
       const hopeless = async (): Promise<boolean> => {
         const view = await daemon.view(intent.deploymentId);
@@ -219,8 +226,9 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       if (d.finalStatus !== undefined) throw new RequestError(`Deployment ${id} already ended ${d.finalStatus}; nothing to stop`);
       d.stopRequested = { at: Date.now(), rollback };
       await store.saveDeployment(d);
-      await publishControl({ type: 'control', v: CONTROL_VERSION, command: 'stop', deploymentId: id, issuedAt: Date.now() });
-      log.info({ deploymentId: id, rollback }, 'stop published');
+      const peers = await publishControl({ type: 'control', v: CONTROL_VERSION, command: 'stop', deploymentId: id, issuedAt: Date.now() });
+      // Gossip relays it to hosts not connected to the coordinator; with no peer at all it waits for the republish.
+      log[peers === 0 ? 'warn' : 'info']({ deploymentId: id, rollback, peers }, peers === 0 ? 'stop published to no peer yet; it is republished until the deployment ends' : 'stop published');
     },
     async declareDead(id, host) {
       const d = intents.get(id);

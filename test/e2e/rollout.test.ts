@@ -56,6 +56,19 @@ function maxUnhealthy(recs: readonly Rec[]): number {
   return max;
 }
 
+/** The coordinator's and each agent's log lines about `id`'s stop, for a failure message. */
+async function stopTrail(dir: string, id: string): Promise<string> {
+  const files = [path.join(dir, 'coordinator', 'daemon.log'), ...Array.from({ length: N }, (_, i) => path.join(dir, 'agents', `agent-${i + 1}`, 'agent.log'))];
+  const lines: string[] = [];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      if (line.includes(id) && /stop|control|intent|granted|final/.test(line)) lines.push(`${path.basename(path.dirname(file))}: ${line.slice(0, 400)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
 describe('rolling deployments on 7 agent processes', () => {
   let fleet: TestFleet;
   let recordFile: string;
@@ -186,7 +199,7 @@ describe('rolling deployments on 7 agent processes', () => {
     while ((await records(recordFile, id)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await fleet.api.post(`/v1/deployments/${id}/stop`, { rollback: false });
     const view = await fleet.waitFinal(id, 120_000);
-    expect(view.status).toBe('Stopped');
+    expect(view.status, view.status === 'Stopped' ? '' : await stopTrail(fleet.dir, id)).toBe('Stopped');
     const started = new Set((await records(recordFile, id)).filter((r) => r.kind === 'start').map((r) => r.host));
     expect(started.size).toBeLessThanOrEqual(2);
     // Every host that ran no hook ends Stopped, including one whose claim was granted after the stop (it yields

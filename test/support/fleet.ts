@@ -99,7 +99,8 @@ export async function startFleet(agents: number, opts: { runtime?: 'node' | 'den
     async stop() {
       // Agents restarted by a test are not in sandbox.json; sandboxDown finds them by their environment.
       await sandboxDown(dir);
-      await rm(dir, { recursive: true, force: true });
+      if (process.env['CONVOY_KEEP_E2E'] === undefined) await rm(dir, { recursive: true, force: true });
+      else console.log('kept', dir);
     },
   };
 }
