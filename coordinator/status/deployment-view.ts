@@ -1,9 +1,8 @@
 // What the coordinator knows about one deployment, derived from the signed intent and the verified
 // reports: per host, per event status, and the deployment's status under CodeDeploy's success rule.
 import { FINAL_HOST_STATUSES, type HostStatus, type LifecycleReport } from '../../protocol/messages/report.ts';
-import type { DeploymentStatus } from '../../protocol/messages/summary.ts';
 import type { FleetEntry, StoredDeployment, StoredReport } from '../store/store.ts';
-import { deploymentOutcome } from './outcome.ts';
+import { deploymentOutcome, type DeploymentStatus } from './outcome.ts';
 
 export interface EventView {
   readonly event: string;

@@ -3,7 +3,9 @@
 import { minimumHealthy, successRule } from '../../protocol/rollout/index.ts';
 import type { DeploymentConfig } from '../../protocol/messages/intent.ts';
 import { FINAL_HOST_STATUSES, type HostStatus } from '../../protocol/messages/report.ts';
-import type { DeploymentStatus } from '../../protocol/messages/summary.ts';
+
+/** A deployment's status as the coordinator reports it (CodeDeploy's names). */
+export type DeploymentStatus = 'Created' | 'InProgress' | 'Succeeded' | 'Failed' | 'Stopped';
 
 export function deploymentOutcome(config: DeploymentConfig, hosts: readonly HostStatus[]): DeploymentStatus {
   const n = hosts.length;

@@ -7,8 +7,8 @@ import { fromBase64, toBase64 } from '../encoding/base64.ts';
 import { signBytes, verifyBytes, rawPublicKey } from './ed25519.ts';
 import { publicKeyOfSigner, SignerIdError } from './signer-id.ts';
 
-export type EnvelopeKind = 'intent' | 'report' | 'heartbeat' | 'control' | 'summary' | 'progress';
-const KINDS: readonly EnvelopeKind[] = ['intent', 'report', 'heartbeat', 'control', 'summary', 'progress'];
+export type EnvelopeKind = 'intent' | 'report' | 'heartbeat' | 'control' | 'progress';
+const KINDS: readonly EnvelopeKind[] = ['intent', 'report', 'heartbeat', 'control', 'progress'];
 
 export interface SignedEnvelope {
   readonly kind: EnvelopeKind;
