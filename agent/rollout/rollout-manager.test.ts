@@ -94,4 +94,39 @@ describe('RolloutManager', () => {
     manager.close();
     await journal.close();
   });
+
+  it('a stop that arrives before its intent is held and applied: the host never claims a slot and ends Stopped', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'convoy-rollout-'));
+    dirs.push(root);
+    const host = hostSignerForTest();
+    const journal = await Journal.open(root);
+    // One target, K = 1: left alone the host claims the only slot at once and deploys.
+    const intent = sampleIntent({ targets: [host.id], deploymentId: 'd-EARLYSTP1', config: { name: 'CodeDeployDefault.OneAtATime', minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 } } });
+    const transport = {
+      start: async () => undefined, stop: () => undefined, send: () => undefined, broadcast: () => undefined, connect: () => undefined,
+      trafficOf: () => ({ sent: 0, received: 0, gossipSent: 0, gossipReceived: 0 }),
+    } as unknown as SlotTransport;
+    const lifecycles: string[] = [];
+    let announced!: () => void;
+    const final = new Promise<void>((resolve) => { announced = resolve; });
+    const manager = new RolloutManager({
+      self: host.id, rootDir: root, journal, transport, logger: pino({ level: 'silent' }), random: () => 0.5,
+      // Journals what a report would (the host's status), without signing or gossip.
+      reporter: {
+        publish: async (id: string, _report: unknown, _status: unknown, change: (r: object, state: object) => void) => journal.update(id, (r) => change(r, {})),
+      } as unknown as Reporter,
+      runLifecycle: async (r) => { lifecycles.push(r.intent.deploymentId); return 'Succeeded'; },
+      onRolloutFinal: () => announced(),
+    });
+    await manager.start();
+    await manager.control({ type: 'control', v: 1, command: 'stop', deploymentId: intent.deploymentId, issuedAt: Date.now() });
+    const record = await journal.accept(intent, seal('intent', intent, coordinatorSigner()), Date.now());
+    await manager.admit(record);
+    await final;
+    expect(lifecycles).toEqual([]);
+    expect(journal.deployment(intent.deploymentId)?.rolloutFinal?.state).toBe('stopped');
+    expect(journal.deployment(intent.deploymentId)?.status).toBe('Stopped');
+    manager.close();
+    await journal.close();
+  });
 });

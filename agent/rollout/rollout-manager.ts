@@ -33,6 +33,7 @@ export interface RolloutComponents {
 /** Messages that race ahead of their intent are held this long, this many per deployment, then dropped. */
 const EARLY_TTL_MS = 30_000;
 const EARLY_MAX_PER_DEPLOYMENT = 256;
+const EARLY_MAX_CONTROLS_PER_DEPLOYMENT = 16;
 const EARLY_MAX_DEPLOYMENTS = 16;
 /**
  * How long the gossip of this host's grant (which carries the release ahead of it) waits, so the host's
@@ -44,8 +45,8 @@ const GRANT_GOSSIP_DELAY_MS = 50;
 export class RolloutManager {
   private readonly drivers = new Map<string, SlotDriver>();
   private readonly running = new Map<string, AbortController>();
-  /** Slot messages for deployments whose intent has not arrived yet (gossip reaches hosts at different times). */
-  private readonly early = new Map<string, { at: number; messages: { from: string; msg: SlotMessage }[] }>();
+  /** Slot messages and operator commands for deployments whose intent has not arrived yet (gossip reaches hosts at different times). */
+  private readonly early = new Map<string, { at: number; messages: { from: string; msg: SlotMessage }[]; controls: ControlCommand[] }>();
 
   constructor(private readonly c: RolloutComponents) {}
 
@@ -61,9 +62,14 @@ export class RolloutManager {
 
   async control(cmd: ControlCommand): Promise<void> {
     const driver = this.drivers.get(cmd.deploymentId);
-    if (driver === undefined) return;
-    if (cmd.command === 'stop') await driver.stop();
-    else await driver.declareDead(cmd.host);
+    if (driver === undefined) {
+      // A stop issued right after the deployment can overtake its intent; kept, it applies before this host
+      // could claim a slot rather than at the coordinator's next republish.
+      const held = this.heldFor(cmd.deploymentId);
+      if (held !== undefined && held.controls.length < EARLY_MAX_CONTROLS_PER_DEPLOYMENT) held.controls.push(cmd);
+      return;
+    }
+    await applyControl(driver, cmd);
   }
 
   close(): void {
@@ -86,14 +92,20 @@ export class RolloutManager {
    * costs a retry timeout per hop, so hold a bounded number for a short while and replay them on admit.
    */
   private holdEarly(from: string, msg: SlotMessage): void {
+    const held = this.heldFor(msg.deployment);
+    if (held !== undefined && held.messages.length < EARLY_MAX_PER_DEPLOYMENT) held.messages.push({ from, msg });
+  }
+
+  /** What is held for a deployment not yet admitted, creating the entry if there is room; expired ones go first. */
+  private heldFor(deployment: string): { messages: { from: string; msg: SlotMessage }[]; controls: ControlCommand[] } | undefined {
     const now = Date.now();
     for (const [id, held] of this.early) if (now - held.at > EARLY_TTL_MS) this.early.delete(id);
-    let held = this.early.get(msg.deployment);
+    let held = this.early.get(deployment);
     if (held === undefined) {
-      if (this.early.size >= EARLY_MAX_DEPLOYMENTS) return;
-      this.early.set(msg.deployment, (held = { at: now, messages: [] }));
+      if (this.early.size >= EARLY_MAX_DEPLOYMENTS) return undefined;
+      this.early.set(deployment, (held = { at: now, messages: [], controls: [] }));
     }
-    if (held.messages.length < EARLY_MAX_PER_DEPLOYMENT) held.messages.push({ from, msg });
+    return held;
   }
 
   private async open(record: DeploymentRecord): Promise<void> {
@@ -123,13 +135,15 @@ export class RolloutManager {
       grantGossipDelayMs: GRANT_GOSSIP_DELAY_MS,
     });
     this.drivers.set(id, driver);
+    const held = this.early.get(id);
+    this.early.delete(id);
+    // Queued ahead of the start, so a held stop is in force before the protocol plans a claim.
+    for (const cmd of held?.controls ?? []) void applyControl(driver, cmd);
     // A lifecycle interrupted by a restart is finished (reported failed) by the runner; the protocol
     // burns the slot on its own when it recovers a 'holding' state.
     if (record.finishedAt === undefined && record.events.length > 0) this.launch(record, driver);
     await driver.start();
     if (record.finishedAt === undefined) this.connectAhead(driver);
-    const held = this.early.get(id);
-    this.early.delete(id);
     for (const { from, msg } of held?.messages ?? []) if (driver.node.targets.includes(from)) void driver.deliver(from, msg);
   }
 
@@ -219,4 +233,8 @@ function decodeState(bytes: Uint8Array | undefined, file: string): DurableState 
   const decoded = decodeDurable(bytes);
   if (!decoded.ok) throw new Error(`Slot state ${file} is unreadable: ${decoded.reason}`);
   return decoded.value;
+}
+
+function applyControl(driver: SlotDriver, cmd: ControlCommand): Promise<void> {
+  return cmd.command === 'stop' ? driver.stop() : driver.declareDead(cmd.host);
 }
