@@ -42,11 +42,18 @@ const EARLY_MAX_DEPLOYMENTS = 16;
  */
 const GRANT_GOSSIP_DELAY_MS = 50;
 
+/** What arrived for a deployment before its intent: replayed (slot messages) or applied (commands) on admit. */
+interface EarlyInputs {
+  readonly at: number;
+  readonly messages: { from: string; msg: SlotMessage }[];
+  readonly controls: ControlCommand[];
+}
+
 export class RolloutManager {
   private readonly drivers = new Map<string, SlotDriver>();
   private readonly running = new Map<string, AbortController>();
   /** Slot messages and operator commands for deployments whose intent has not arrived yet (gossip reaches hosts at different times). */
-  private readonly early = new Map<string, { at: number; messages: { from: string; msg: SlotMessage }[]; controls: ControlCommand[] }>();
+  private readonly early = new Map<string, EarlyInputs>();
 
   constructor(private readonly c: RolloutComponents) {}
 
@@ -97,7 +104,7 @@ export class RolloutManager {
   }
 
   /** What is held for a deployment not yet admitted, creating the entry if there is room; expired ones go first. */
-  private heldFor(deployment: string): { messages: { from: string; msg: SlotMessage }[]; controls: ControlCommand[] } | undefined {
+  private heldFor(deployment: string): EarlyInputs | undefined {
     const now = Date.now();
     for (const [id, held] of this.early) if (now - held.at > EARLY_TTL_MS) this.early.delete(id);
     let held = this.early.get(deployment);
