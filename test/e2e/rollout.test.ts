@@ -191,6 +191,9 @@ describe('rolling deployments on 7 agent processes', () => {
     const view = await fleet.waitFinal(id, 60_000);
     expect(view.status).toBe('Succeeded');
     expect(view.counts.Succeeded).toBe(N);
+    // The next tests create deployments for every host: under load, one created right after the restart
+    // targeted only the 2 hosts heard by then.
+    await fleet.waitForAgents();
   }, 250_000);
 
   it('stop: hosts not yet started never start and the deployment ends Stopped', async () => {
@@ -199,6 +202,7 @@ describe('rolling deployments on 7 agent processes', () => {
     while ((await records(recordFile, id)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await fleet.api.post(`/v1/deployments/${id}/stop`, { rollback: false });
     const view = await fleet.waitFinal(id, 120_000);
+    expect(view.hosts.map((h) => h.instanceName), 'the deployment targets every host').toHaveLength(N);
     expect(view.status, view.status === 'Stopped' ? '' : await stopTrail(fleet.dir, id)).toBe('Stopped');
     const started = new Set((await records(recordFile, id)).filter((r) => r.kind === 'start').map((r) => r.host));
     expect(started.size).toBeLessThanOrEqual(2);

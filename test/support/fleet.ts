@@ -12,6 +12,7 @@ import { ApiClient } from '../../coordinator/cli/client.ts';
 import { pushDirectory } from '../../coordinator/commands/push.ts';
 import { CoordinatorStore } from '../../coordinator/store/store.ts';
 import type { DeploymentView } from '../../coordinator/status/deployment-view.ts';
+import type { HostHealth } from '../../coordinator/status/fleet-view.ts';
 import type { CreateDeploymentRequest } from '../../coordinator/daemon/create-deployment.ts';
 
 export interface TestFleet {
@@ -32,6 +33,11 @@ export interface TestFleet {
   killCoordinator(): void;
   /** Restarts the daemon and waits for its API. */
   restartCoordinator(): Promise<void>;
+  /**
+   * Waits until the coordinator counts every agent alive. A restarted coordinator does so only once it hears a
+   * new heartbeat from each, and a deployment created before that targets only the hosts heard so far.
+   */
+  waitForAgents(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +101,12 @@ export async function startFleet(agents: number, opts: { runtime?: 'node' | 'den
     async restartCoordinator() {
       coordinatorPid = startCoordinatorProcess(dir);
       await waitFor('the restarted coordinator', 20_000, () => api.get('/v1/health'));
+    },
+    async waitForAgents() {
+      await waitFor(`the coordinator to hear all ${agents} agents`, 60_000, async () => {
+        const { hosts } = await api.get<{ hosts: HostHealth[] }>('/v1/fleet');
+        return hosts.filter((h) => h.alive).length >= agents ? hosts : undefined;
+      });
     },
     async stop() {
       // Agents restarted by a test are not in sandbox.json; sandboxDown finds them by their environment.
