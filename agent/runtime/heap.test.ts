@@ -42,8 +42,11 @@ it('fixOldGenerationGrowth sets the growth factor: a heap held to 10 % growth co
   const small = `(await import('node:v8')).default.setFlagsFromString('--heap-growing-percent=10');`;
   const often = Number(await runScript(`${small} ${GROW_AND_COUNT}`));
   const rarely = Number(await runScript(`${small} (await import('${HEAP}')).fixOldGenerationGrowth(); ${GROW_AND_COUNT}`));
-  expect(often).toBeGreaterThanOrEqual(8);
+  // Measured: 7-9 collections against 3-4 (V8 also grows the limit by a minimum step, so 1.1 collects less
+  // often than 10 % suggests, and fewer times on a busy machine: 7 in a full `npm test`). With the setting
+  // removed or ignored both runs collect alike.
   expect(rarely).toBeLessThanOrEqual(5);
+  expect(often - rarely).toBeGreaterThanOrEqual(3);
 });
 
 it('noteBytesMoved starts a full collection once 32 MiB have moved, and not before', async () => {
