@@ -45,7 +45,7 @@ export function registerDeploy(program: Command): void {
     .option('--wait', 'follow the deployment until it finishes (exit code as `deploy wait`)')
     .option('--json', 'print { deploymentId, targets } as JSON')
     .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
-    .addHelpText('after', '\nTargets are resolved once, from live heartbeats, when the deployment is created.\nExample: convoy deploy create --application web --group prod --revision 3f2a9c1e --targets env=prod --wait\n' + PLATFORM_HELP))
+    .addHelpText('after', '\nTargets are resolved once, from live heartbeats, when the deployment is created. A matching host not heard\nfrom within aliveWindowMs (any host, right after the daemon restarts, until it heartbeats again) is left out,\nand the daemon logs a warning naming it.\nExample: convoy deploy create --application web --group prod --revision 3f2a9c1e --targets env=prod --wait\n' + PLATFORM_HELP))
     .action(async (opts: CreateOptions & { deploymentConfigName?: string }) => {
       const config = await coordinatorConfig(opts);
       if ((opts.computePlatform ?? 'Server') !== 'Server') {

@@ -3,7 +3,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { seal, type Signer, type SignedEnvelope } from '../../protocol/signing/envelope.ts';
 import { INTENT_VERSION, decodeIntent, type DeploymentConfig, type DeploymentIntent } from '../../protocol/messages/intent.ts';
-import type { CoordinatorStore, StoredDeployment } from '../store/store.ts';
+import type { CoordinatorStore, FleetEntry, StoredDeployment } from '../store/store.ts';
 import { resolveDeploymentConfig, type CustomConfigLookup } from './deployment-configs.ts';
 import { minimumHealthy } from '../../protocol/rollout/index.ts';
 import { revisionDistribution } from '../revisions/manifest.ts';
@@ -48,6 +48,11 @@ export interface CreateContext {
 export interface CreatedDeployment {
   readonly intent: DeploymentIntent;
   readonly envelope: SignedEnvelope;
+  /**
+   * Hosts the request matched but left out: none of their heartbeats arrived within aliveWindowMs. After a
+   * coordinator restart that is every host until it hears from it again.
+   */
+  readonly unheard: readonly FleetEntry[];
   /** False when the deployment failed at creation (m ≥ N): nothing is published, no host is touched. */
   readonly publish: boolean;
 }
@@ -56,7 +61,10 @@ export async function createDeployment(req: CreateDeploymentRequest, ctx: Create
   const revision = await ctx.store.findRevision(req.revision);
   if (revision === undefined) throw new RequestError(`Revision "${req.revision}" is not in the revision store (push it first; give the full hash or a unique prefix of at least 8 hex digits)`);
   const config: DeploymentConfig = resolveDeploymentConfig(req.config ?? 'CodeDeployDefault.OneAtATime', ctx.customConfig);
-  const targets = req.targetPeerIds !== undefined ? matchPeers(ctx, req.targetPeerIds) : matchTargets(ctx, req.targets);
+  const matched = req.targetPeerIds !== undefined ? matchPeers(ctx, req.targetPeerIds) : matchTargets(ctx, req.targets);
+  const alive = (f: FleetEntry): boolean => ctx.now - f.receivedAt <= ctx.aliveWindowMs;
+  const targets = matched.filter(alive).map((f) => f.heartbeat.host);
+  const unheard = matched.filter((f) => !alive(f));
   if (targets.length === 0) {
     if (req.targetPeerIds !== undefined) throw new RequestError('None of the requested target hosts is alive');
     throw new RequestError(`No live host matches ${req.targets.map((t) => `${t.key}=${t.value}`).join(' or ') || '(no tag filter)'}`);
@@ -103,21 +111,16 @@ export async function createDeployment(req: CreateDeploymentRequest, ctx: Create
     stored.failureReason = `HEALTH_CONSTRAINTS_INVALID: ${config.name} needs ${m} healthy hosts of ${intent.targets.length}, so no host can be deployed`;
   }
   await ctx.store.saveDeployment(stored);
-  return { intent, envelope, publish };
+  return { intent, envelope, publish, unheard };
 }
 
-function matchTargets(ctx: CreateContext, filters: CreateDeploymentRequest['targets']): string[] {
-  return ctx.store.fleetEntries()
-    .filter((f) => ctx.now - f.receivedAt <= ctx.aliveWindowMs)
-    .filter((f) => filters.length === 0 || filters.some((t) => f.heartbeat.tags[t.key] === t.value))
-    .map((f) => f.heartbeat.host);
+function matchTargets(ctx: CreateContext, filters: CreateDeploymentRequest['targets']): FleetEntry[] {
+  return ctx.store.fleetEntries().filter((f) => filters.length === 0 || filters.some((t) => f.heartbeat.tags[t.key] === t.value));
 }
 
-function matchPeers(ctx: CreateContext, peers: readonly string[]): string[] {
+function matchPeers(ctx: CreateContext, peers: readonly string[]): FleetEntry[] {
   const wanted = new Set(peers);
-  return ctx.store.fleetEntries()
-    .filter((f) => ctx.now - f.receivedAt <= ctx.aliveWindowMs && wanted.has(f.heartbeat.host))
-    .map((f) => f.heartbeat.host);
+  return ctx.store.fleetEntries().filter((f) => wanted.has(f.heartbeat.host));
 }
 
 /** A stable id for a group, safe as a file name on every host (hooks see it as DEPLOYMENT_GROUP_ID). */

@@ -192,13 +192,20 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       return progress.decorate(buildDeploymentView(d, await store.reports(id), store.fleetEntries()));
     },
     async create(req) {
-      const { intent, publish } = await createDeployment(req, {
+      const { intent, publish, unheard } = await createDeployment(req, {
         store, signer, now: Date.now(), aliveWindowMs: config.aliveWindowMs, intentTtlMs: config.intentTtlMs,
         seed: { peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) },
         customConfig: customConfigLookup(model),
       });
       const stored = (await store.getDeployment(intent.deploymentId))!;
       intents.set(intent.deploymentId, stored);
+      if (unheard.length > 0) {
+        // Targets are frozen now: a host not heard from (a restarted coordinator hears each anew) is left out.
+        log.warn({
+          deploymentId: intent.deploymentId, targets: intent.targets.length, aliveWindowMs: config.aliveWindowMs,
+          unheard: unheard.map((f) => f.heartbeat.instanceName),
+        }, `${unheard.length} matching host(s) not heard from within the alive window are not targets of this deployment`);
+      }
       if (!publish) {
         log.warn({ deploymentId: intent.deploymentId, reason: stored.failureReason }, 'deployment failed at creation; nothing published');
         return intent;
