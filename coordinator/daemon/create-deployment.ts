@@ -7,6 +7,7 @@ import type { CoordinatorStore, FleetEntry, StoredDeployment } from '../store/st
 import { resolveDeploymentConfig, type CustomConfigLookup } from './deployment-configs.ts';
 import { minimumHealthy } from '../../protocol/rollout/index.ts';
 import { revisionDistribution } from '../revisions/manifest.ts';
+import { isAlive } from '../status/fleet-view.ts';
 
 export interface CreateDeploymentRequest {
   readonly application: string;
@@ -62,7 +63,7 @@ export async function createDeployment(req: CreateDeploymentRequest, ctx: Create
   if (revision === undefined) throw new RequestError(`Revision "${req.revision}" is not in the revision store (push it first; give the full hash or a unique prefix of at least 8 hex digits)`);
   const config: DeploymentConfig = resolveDeploymentConfig(req.config ?? 'CodeDeployDefault.OneAtATime', ctx.customConfig);
   const matched = req.targetPeerIds !== undefined ? matchPeers(ctx, req.targetPeerIds) : matchTargets(ctx, req.targets);
-  const alive = (f: FleetEntry): boolean => ctx.now - f.receivedAt <= ctx.aliveWindowMs;
+  const alive = (f: FleetEntry): boolean => isAlive(f, ctx.now, ctx.aliveWindowMs);
   const targets = matched.filter(alive).map((f) => f.heartbeat.host);
   const unheard = matched.filter((f) => !alive(f));
   if (targets.length === 0) {

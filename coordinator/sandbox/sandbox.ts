@@ -77,11 +77,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxState> {
   const state: SandboxState = { dir, configFile, apiUrl: `http://127.0.0.1:${ports.api}`, coordinatorPid, coordinatorPeerId: peerId, agents };
   await writeFile(path.join(dir, 'sandbox.json'), JSON.stringify(state, null, 2));
   try {
-    await waitFor(`${opts.agents} agents to join the fleet`, opts.joinTimeoutMs ?? 60_000, async () => {
-      const { hosts } = await client.get<{ hosts: HostHealth[] }>('/v1/fleet');
-      const joined = hosts.filter((h) => h.alive && agents.some((a) => a.name === h.instanceName));
-      return joined.length === agents.length ? joined : undefined;
-    });
+    await waitForAgentsAlive(client, agents.map((a) => a.name), opts.joinTimeoutMs ?? 60_000);
   } catch (err) {
     // A sandbox that did not come up must not leave its processes behind.
     await sandboxDown(dir).catch(() => undefined);
@@ -144,4 +140,13 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 
 async function exists(p: string): Promise<boolean> {
   return access(p).then(() => true, () => false);
+}
+
+/** Waits until the coordinator behind `client` counts every one of these agents alive (heard within its window). */
+export async function waitForAgentsAlive(client: ApiClient, names: readonly string[], timeoutMs: number): Promise<void> {
+  await waitFor(`${names.length} agents to be heard by the coordinator`, timeoutMs, async () => {
+    const { hosts } = await client.get<{ hosts: HostHealth[] }>('/v1/fleet');
+    const alive = hosts.filter((h) => h.alive && names.includes(h.instanceName));
+    return alive.length === names.length ? alive : undefined;
+  });
 }

@@ -15,12 +15,17 @@ export interface HostHealth {
   readonly uptimeMs: number;
 }
 
+/** A host is alive while its last heartbeat arrived within the alive window. */
+export function isAlive(entry: { readonly receivedAt: number }, now: number, aliveWindowMs: number): boolean {
+  return now - entry.receivedAt <= aliveWindowMs;
+}
+
 export function fleetView(entries: readonly FleetEntry[], now: number, aliveWindowMs: number): HostHealth[] {
   return entries
     .map(({ heartbeat: hb, receivedAt }) => ({
       peerId: hb.host,
       instanceName: hb.instanceName,
-      alive: now - receivedAt <= aliveWindowMs,
+      alive: isAlive({ receivedAt }, now, aliveWindowMs),
       heartbeatAgeMs: Math.max(0, now - receivedAt),
       tags: hb.tags,
       runtime: hb.runtime,

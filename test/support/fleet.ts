@@ -5,14 +5,13 @@ import { mkdtemp, mkdir, writeFile, chmod, rm, readFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { sandboxDown, sandboxUp, startAgentProcess, startCoordinatorProcess, type SandboxState } from '../../coordinator/sandbox/sandbox.ts';
+import { sandboxDown, sandboxUp, startAgentProcess, startCoordinatorProcess, waitForAgentsAlive, type SandboxState } from '../../coordinator/sandbox/sandbox.ts';
 import { waitFor } from '../../coordinator/sandbox/processes.ts';
 import { loadCoordinatorConfig, type CoordinatorConfig } from '../../coordinator/config/config.ts';
 import { ApiClient } from '../../coordinator/cli/client.ts';
 import { pushDirectory } from '../../coordinator/commands/push.ts';
 import { CoordinatorStore } from '../../coordinator/store/store.ts';
 import type { DeploymentView } from '../../coordinator/status/deployment-view.ts';
-import type { HostHealth } from '../../coordinator/status/fleet-view.ts';
 import type { CreateDeploymentRequest } from '../../coordinator/daemon/create-deployment.ts';
 
 export interface TestFleet {
@@ -102,12 +101,7 @@ export async function startFleet(agents: number, opts: { runtime?: 'node' | 'den
       coordinatorPid = startCoordinatorProcess(dir);
       await waitFor('the restarted coordinator', 20_000, () => api.get('/v1/health'));
     },
-    async waitForAgents() {
-      await waitFor(`the coordinator to hear all ${agents} agents`, 60_000, async () => {
-        const { hosts } = await api.get<{ hosts: HostHealth[] }>('/v1/fleet');
-        return hosts.filter((h) => h.alive).length >= agents ? hosts : undefined;
-      });
-    },
+    waitForAgents: () => waitForAgentsAlive(api, sandbox.agents.map((a) => a.name), 60_000),
     async stop() {
       // Agents restarted by a test are not in sandbox.json; sandboxDown finds them by their environment.
       await sandboxDown(dir);

@@ -14,6 +14,7 @@ import { requireApplication } from './applications.ts';
 import { requireConfig } from './deployment-configs.ts';
 import { tagsInput } from './tagging.ts';
 import { groupDeploymentSummaries } from '../deployment-info.ts';
+import { isAlive } from '../../status/fleet-view.ts';
 
 const APP = ['applicationName', 'ApplicationNameRequiredException', 'InvalidApplicationNameException'] as const;
 const DEFAULT_CONFIG = 'CodeDeployDefault.OneAtATime';
@@ -258,7 +259,7 @@ export function resolveGroupTargets(ctx: ApiContext, g: DeploymentGroupRecord): 
       || (g.onPremisesTagSet !== undefined && matchesTagSet(v.tags, g.onPremisesTagSet.onPremisesTagSetList))
       || (g.instanceNames?.includes(v.instanceName) ?? false);
     if (!selected) continue;
-    const live = v.peers.filter((p) => now - p.receivedAt <= ctx.aliveWindowMs);
+    const live = v.peers.filter((p) => isAlive(p, now, ctx.aliveWindowMs));
     if (live.length === 0) continue;
     instanceNames.push(v.instanceName);
     peerIds.push(...live.map((p) => p.heartbeat.host));
