@@ -50,3 +50,15 @@ export function renderFleet(hosts: readonly HostHealth[]): string {
   const alive = hosts.filter((h) => h.alive).length;
   return `${table(['HOST', 'PEER', 'STATE', 'HEARTBEAT', 'TAGS', 'REVISION', 'LAST DEPLOYMENT', 'RUNTIME'], rows)}\n\n${alive} of ${hosts.length} hosts alive`;
 }
+
+/**
+ * The warning `deploy create` prints when the request matched hosts the coordinator has not heard from lately:
+ * targets are frozen at creation, so those hosts are not part of the deployment.
+ */
+export function renderUnheard(unheard: readonly { instanceName: string; peerId: string; lastHeardAt: number }[], now: number): string {
+  if (unheard.length === 0) return '';
+  const names = unheard.map((h) => `${h.instanceName} (${shortPeer(h.peerId)}, last heard ${Math.max(0, Math.round((now - h.lastHeardAt) / 1000))}s ago)`);
+  return `warning: ${unheard.length} matching host(s) not heard from recently are NOT targets of this deployment: ${names.join(', ')}.\n`
+    + 'They may be down, or the daemon restarted and has not heard their next heartbeat yet. Check `convoy fleet`, then\n'
+    + 'deploy to them with a new deployment once they are alive.\n';
+}

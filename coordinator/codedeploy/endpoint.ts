@@ -117,7 +117,7 @@ export async function createDaemonEndpoint(daemon: CoordinatorDaemon, config: Co
     model: daemon.model,
     store: daemon.store,
     fleet: () => daemon.store.fleetEntries(),
-    create: (req) => daemon.create(req),
+    create: async (req) => (await daemon.create(req)).intent,
     view: (id) => daemon.view(id),
     stopDeployment: (id, rollback) => daemon.stopDeployment(id, rollback),
     now: Date.now,

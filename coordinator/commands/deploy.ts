@@ -2,10 +2,11 @@
 import type { Command } from 'commander';
 import { ApiClient, isUnreachable } from '../cli/client.ts';
 import { CliError, EXIT } from '../cli/errors.ts';
-import { renderDeployment } from '../cli/render.ts';
+import { renderDeployment, renderUnheard } from '../cli/render.ts';
 import { CoordinatorStore, type StoredDeployment } from '../store/store.ts';
 import { buildDeploymentView, type DeploymentView } from '../status/deployment-view.ts';
 import type { CoordinatorConfig } from '../config/config.ts';
+import type { UnheardHost } from '../daemon/create-deployment.ts';
 import { coordinatorConfig, parseTagFilters, printJson, type GlobalOptions } from './common.ts';
 import { waitForDeployment } from './wait.ts';
 import { addPlatformOptions, platformCreateBody, PLATFORM_HELP, type PlatformCliOptions } from '../platforms/cli.ts';
@@ -22,6 +23,13 @@ interface CreateOptions extends GlobalOptions, PlatformCliOptions {
   autoRollback?: string;
   wait?: boolean;
   json?: boolean;
+}
+
+/** POST /v1/deployments for a server deployment; `unheard` is absent from daemons older than this CLI. */
+interface CreatedResponse {
+  deploymentId: string;
+  targets: string[];
+  unheard?: UnheardHost[];
 }
 
 const ROLLBACK_EVENTS = ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'] as const;
@@ -45,7 +53,7 @@ export function registerDeploy(program: Command): void {
     .option('--wait', 'follow the deployment until it finishes (exit code as `deploy wait`)')
     .option('--json', 'print { deploymentId, targets } as JSON')
     .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
-    .addHelpText('after', '\nTargets are resolved once, from live heartbeats, when the deployment is created. A matching host not heard\nfrom within aliveWindowMs (any host, right after the daemon restarts, until it heartbeats again) is left out,\nand the daemon logs a warning naming it.\nExample: convoy deploy create --application web --group prod --revision 3f2a9c1e --targets env=prod --wait\n' + PLATFORM_HELP))
+    .addHelpText('after', '\nTargets are resolved once, from live heartbeats, when the deployment is created. A matching host not heard\nfrom within aliveWindowMs is left out: the daemon logs a warning naming it, and this command prints it on\nstderr (and in --json, as "unheard"). For one window after the daemon starts, it first waits for such hosts\nto heartbeat again.\nExample: convoy deploy create --application web --group prod --revision 3f2a9c1e --targets env=prod --wait\n' + PLATFORM_HELP))
     .action(async (opts: CreateOptions & { deploymentConfigName?: string }) => {
       const config = await coordinatorConfig(opts);
       if ((opts.computePlatform ?? 'Server') !== 'Server') {
@@ -64,7 +72,7 @@ export function registerDeploy(program: Command): void {
       for (const e of autoRollbackEvents) {
         if (!(ROLLBACK_EVENTS as readonly string[]).includes(e)) throw new CliError(`--auto-rollback event "${e}" must be one of ${ROLLBACK_EVENTS.join(', ')}`, EXIT.usage);
       }
-      const created = await ApiClient.forConfig(config).post<{ deploymentId: string; targets: string[] }>('/v1/deployments', {
+      const created = await ApiClient.forConfig(config).post<CreatedResponse>('/v1/deployments', {
         autoRollbackEvents,
         application: opts.application,
         deploymentGroup: opts.group,
@@ -75,6 +83,8 @@ export function registerDeploy(program: Command): void {
         ignoreApplicationStopFailures: opts.ignoreApplicationStopFailures ?? false,
         ...(opts.description !== undefined ? { description: opts.description } : {}),
       });
+      // stdout stays the deployment id alone (scripts capture it); the warning goes to stderr.
+      process.stderr.write(renderUnheard(created.unheard ?? [], Date.now()));
       if (opts.json) printJson(created);
       else process.stdout.write(`${created.deploymentId}\n`);
       if (opts.wait) process.exitCode = await waitForDeployment(config, created.deploymentId, { json: false });

@@ -30,6 +30,18 @@ export interface CreateDeploymentRequest {
   readonly s3Location?: { bucket: string; key: string; version?: string; etag?: string };
 }
 
+/** A host the request matched but left out, as the API reports it (`unheard` in POST /v1/deployments). */
+export interface UnheardHost {
+  readonly peerId: string;
+  readonly instanceName: string;
+  /** When the coordinator last received a heartbeat from it (ms since the epoch). */
+  readonly lastHeardAt: number;
+}
+
+export function describeUnheard(entries: readonly FleetEntry[]): UnheardHost[] {
+  return entries.map((f) => ({ peerId: f.heartbeat.host, instanceName: f.heartbeat.instanceName, lastHeardAt: f.receivedAt }));
+}
+
 export type AutoRollbackEvent = 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_REQUEST';
 
 export class RequestError extends Error {
@@ -62,10 +74,7 @@ export async function createDeployment(req: CreateDeploymentRequest, ctx: Create
   const revision = await ctx.store.findRevision(req.revision);
   if (revision === undefined) throw new RequestError(`Revision "${req.revision}" is not in the revision store (push it first; give the full hash or a unique prefix of at least 8 hex digits)`);
   const config: DeploymentConfig = resolveDeploymentConfig(req.config ?? 'CodeDeployDefault.OneAtATime', ctx.customConfig);
-  const matched = req.targetPeerIds !== undefined ? matchPeers(ctx, req.targetPeerIds) : matchTargets(ctx, req.targets);
-  const alive = (f: FleetEntry): boolean => isAlive(f, ctx.now, ctx.aliveWindowMs);
-  const targets = matched.filter(alive).map((f) => f.heartbeat.host);
-  const unheard = matched.filter((f) => !alive(f));
+  const { targets, unheard } = resolveTargets(req, ctx.store.fleetEntries(), ctx.now, ctx.aliveWindowMs);
   if (targets.length === 0) {
     if (req.targetPeerIds !== undefined) throw new RequestError('None of the requested target hosts is alive');
     throw new RequestError(`No live host matches ${req.targets.map((t) => `${t.key}=${t.value}`).join(' or ') || '(no tag filter)'}`);
@@ -115,13 +124,16 @@ export async function createDeployment(req: CreateDeploymentRequest, ctx: Create
   return { intent, envelope, publish, unheard };
 }
 
-function matchTargets(ctx: CreateContext, filters: CreateDeploymentRequest['targets']): FleetEntry[] {
-  return ctx.store.fleetEntries().filter((f) => filters.length === 0 || filters.some((t) => f.heartbeat.tags[t.key] === t.value));
-}
-
-function matchPeers(ctx: CreateContext, peers: readonly string[]): FleetEntry[] {
-  const wanted = new Set(peers);
-  return ctx.store.fleetEntries().filter((f) => wanted.has(f.heartbeat.host));
+/** The hosts a request matches, split into targets (heard within the window) and unheard ones. */
+export function resolveTargets(
+  req: Pick<CreateDeploymentRequest, 'targets' | 'targetPeerIds'>, fleet: readonly FleetEntry[], now: number, aliveWindowMs: number,
+): { targets: string[]; unheard: FleetEntry[] } {
+  const wanted = req.targetPeerIds !== undefined ? new Set(req.targetPeerIds) : undefined;
+  const matched = fleet.filter((f) => (wanted !== undefined
+    ? wanted.has(f.heartbeat.host)
+    : req.targets.length === 0 || req.targets.some((t) => f.heartbeat.tags[t.key] === t.value)));
+  const alive = (f: FleetEntry): boolean => isAlive(f, now, aliveWindowMs);
+  return { targets: matched.filter(alive).map((f) => f.heartbeat.host), unheard: matched.filter((f) => !alive(f)) };
 }
 
 /** A stable id for a group, safe as a file name on every host (hooks see it as DEPLOYMENT_GROUP_ID). */

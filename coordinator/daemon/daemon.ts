@@ -24,7 +24,7 @@ import { verifyHeartbeat } from './intake.ts';
 import { ReportIntake } from './report-intake.ts';
 import { pullReports } from './status-pull.ts';
 import { buildDeploymentView, type DeploymentView } from '../status/deployment-view.ts';
-import { createDeployment, RequestError, type CreateDeploymentRequest } from './create-deployment.ts';
+import { createDeployment, describeUnheard, resolveTargets, RequestError, type CreateDeploymentRequest, type UnheardHost } from './create-deployment.ts';
 import { startHttpApi } from './http-api.ts';
 import { startCoordinatorSeeding } from '../swarm/seeder.ts';
 import { ProgressBoard } from '../swarm/progress.ts';
@@ -43,7 +43,8 @@ export interface CoordinatorDaemon {
   /** Applications, groups, custom deployment configs, instances (shared with the CodeDeploy API). */
   readonly model: CodeDeployModel;
   view(id: string): Promise<DeploymentView | undefined>;
-  create(req: CreateDeploymentRequest): Promise<DeploymentIntent>;
+  /** Signs, stores and publishes a server deployment; `unheard` lists matching hosts left out (not heard lately). */
+  create(req: CreateDeploymentRequest): Promise<{ intent: DeploymentIntent; unheard: UnheardHost[] }>;
   /** Lambda/ECS deployments (coordinator/platforms): the plugins' registry, store and hook gateway. */
   readonly platforms: PlatformService;
   /** Validates a Lambda/ECS request (PlatformCreateSchema) with its plugin, stores it and runs it in the background. */
@@ -103,7 +104,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
     const req = rollbackRequest(d, [...intents.values()]);
     if (req === undefined) return;
     try {
-      const intent = await daemon.create(req);
+      const { intent } = await daemon.create(req);
       d.rolledBackBy = intent.deploymentId;
       await store.saveDeployment(d);
       log.info({ deploymentId: d.intent.deploymentId, rollback: intent.deploymentId }, 'rollback deployment created');
@@ -160,6 +161,19 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
     }
   };
   reconnect();
+  const startedAt = Date.now();
+
+  // Just after a start the coordinator has heard only some hosts again, and fleet.json's last-heard times may be
+  // older than the alive window: its view of who is alive is complete one window after the start. Until then a
+  // create that would leave matching hosts out waits for their heartbeats (hosts beat every few seconds, and
+  // `reconnect` dials them), instead of freezing a target list that is short only because we just started.
+  const settleFleetView = async (req: CreateDeploymentRequest): Promise<void> => {
+    const settledAt = startedAt + config.aliveWindowMs;
+    const unheard = (): number => resolveTargets(req, store.fleetEntries(), Date.now(), config.aliveWindowMs).unheard.length;
+    if (Date.now() >= settledAt || unheard() === 0) return;
+    log.info({ waitMs: settledAt - Date.now(), unheard: unheard() }, 'coordinator just started: waiting for matching hosts to be heard before resolving targets');
+    while (Date.now() < settledAt && unheard() > 0) await new Promise((r) => setTimeout(r, Math.min(100, settledAt - Date.now())));
+  };
 
   const timers = [
     setInterval(reconnect, RECONNECT_INTERVAL_MS),
@@ -192,6 +206,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       return progress.decorate(buildDeploymentView(d, await store.reports(id), store.fleetEntries()));
     },
     async create(req) {
+      await settleFleetView(req);
       const { intent, publish, unheard } = await createDeployment(req, {
         store, signer, now: Date.now(), aliveWindowMs: config.aliveWindowMs, intentTtlMs: config.intentTtlMs,
         seed: { peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) },
@@ -208,7 +223,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       }
       if (!publish) {
         log.warn({ deploymentId: intent.deploymentId, reason: stored.failureReason }, 'deployment failed at creation; nothing published');
-        return intent;
+        return { intent, unheard: describeUnheard(unheard) };
       }
       const peers = await publishIntent(stored.intentEnvelope);
       log.info({ deploymentId: intent.deploymentId, targets: intent.targets.length, config: intent.config.name, peers }, 'intent published');
@@ -221,7 +236,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
       const holders = await waitReplicated(node, intent, addrsOf, config.replicationTimeoutMs, hopeless);
       if (holders.length === 0) log.warn({ deploymentId: intent.deploymentId }, 'no target holds the revision yet: the fleet still needs this coordinator to seed it');
       else log.info({ deploymentId: intent.deploymentId, holders: holders.length }, 'revision replicated on the fleet');
-      return intent;
+      return { intent, unheard: describeUnheard(unheard) };
     },
     platforms,
     createPlatformDeployment: (body) => platforms.create(body, async (id) => intents.has(id) || (await store.getDeployment(id)) !== undefined),

@@ -53,8 +53,8 @@ async function route(daemon: CoordinatorDaemon, config: CoordinatorConfig, req: 
       const body = await readJson(req);
       // Lambda/ECS (`computePlatform` set): the plugins run it; answers { deploymentId, computePlatform }.
       if (isPlatformRequest(body)) return sendJson(res, 201, await daemon.createPlatformDeployment(body));
-      const intent = await daemon.create(body as CreateDeploymentRequest);
-      return sendJson(res, 201, { deploymentId: intent.deploymentId, targets: intent.targets });
+      const { intent, unheard } = await daemon.create(body as CreateDeploymentRequest);
+      return sendJson(res, 201, { deploymentId: intent.deploymentId, targets: intent.targets, unheard });
     }
     if (req.method === 'GET' && parts.length === 2) {
       const all = await daemon.store.listDeployments();
