@@ -17,6 +17,7 @@ import { SlotTransport } from './rollout/slot-transport.ts';
 import { rememberAddrs } from './network/addresses.ts';
 import type { AgentConfig } from './config/config.ts';
 import { createFleetNode, type FleetNode } from './network/node.ts';
+import { keepBootstrapConnected } from './network/bootstrap-keeper.ts';
 import { loadOrCreateIdentity, hostSigner } from './state/identity.ts';
 import { Journal, type DeploymentRecord } from './state/journal.ts';
 import { admitIntent } from './intake/intent-gate.ts';
@@ -54,6 +55,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   const layout = new AgentLayout(config.rootDir);
   const node = await createFleetNode({ privateKey, listen: config.listen, bootstrap: config.bootstrap, sharedAddresses: config.sharedAddresses });
   const log = logger.child({ peerId: signer.id });
+  const bootstrapKeeper = keepBootstrapConnected(node, config.bootstrap, { log: (level, obj, msg) => log[level](obj, msg) });
   if (journal.missingRecords.length > 0) log.warn({ deployments: journal.missingRecords }, 'finished deployments whose journal records are missing: their status is no longer answered');
   const swarm = await AgentSwarm.start(node, signer.id, config, log);
   const publishProgress = swarm.progressPublisher(signer);
@@ -192,6 +194,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   return {
     peerId: signer.id, node, journal, inject: (topic, data) => inject(topic, data),
     async stop() {
+      bootstrapKeeper.stop();
       heartbeats?.stop();
       rollout.close();
       abort.abort(new Error('agent stopping'));

@@ -27,6 +27,8 @@ describe('loadAgentConfig()', () => {
     ['an unknown key', 'rootDir: r\ntrustedCoordinators: [ed25519:a]\nroot_dir: x\n', /key "\(root\)"|root_dir/],
     ['broken YAML', 'rootDir: [\n', /not valid YAML/],
     ['a negative report batch window', 'rootDir: r\ntrustedCoordinators: [ed25519:a]\nreportBatchMs: -1\n', /key "reportBatchMs"/],
+    ['a bootstrap address with no peer id', 'rootDir: r\ntrustedCoordinators: [ed25519:a]\nbootstrap: [/ip4/10.0.0.5/tcp/7400]\n', /key "bootstrap.0" must end in \/p2p\/<peer id>/],
+    ['a bootstrap address that is no multiaddr', 'rootDir: r\ntrustedCoordinators: [ed25519:a]\nbootstrap: [/ipv4/10.0.0.5]\n', /key "bootstrap.0" is not a multiaddr/],
   ])('rejects %s, naming the key', async (_name, text, reason) => {
     await expect(loadAgentConfig(await file(text))).rejects.toThrow(ConfigError);
     await expect(loadAgentConfig(await file(text))).rejects.toThrow(reason);

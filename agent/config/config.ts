@@ -1,14 +1,15 @@
 // The agent's configuration file (YAML), validated with messages that name the key.
 import path from 'node:path';
 import { z } from 'zod';
-import { readYamlConfig, validateConfig } from './yaml-config.ts';
+import { BootstrapAddressSchema, readYamlConfig, validateConfig } from './yaml-config.ts';
 
 export const AgentConfigSchema = z.object({
   /** Where the agent keeps its identity key, journal, revisions and logs. */
   rootDir: z.string().min(1),
   /** libp2p listen multiaddrs, e.g. /ip4/0.0.0.0/tcp/7400 */
   listen: z.array(z.string().startsWith('/')).min(1).default(['/ip4/0.0.0.0/tcp/7400']),
-  bootstrap: z.array(z.string().startsWith('/')).default([]),
+  /** Peers dialled at start and redialled whenever the connection is lost (agent/network/bootstrap-keeper.ts). */
+  bootstrap: z.array(BootstrapAddressSchema).default([]),
   /** Instance tags, as CodeDeploy's instance tags (Key=Value). */
   tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
   /** Coordinator public keys (`ed25519:...`) whose intents this agent obeys. */

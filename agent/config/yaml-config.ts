@@ -2,7 +2,8 @@
 // and the key ("agent.yaml: key "listen.0" must start with /"). Shared by the agent and the coordinator.
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { multiaddr } from '@multiformats/multiaddr';
 
 export async function readYamlConfig<S extends z.ZodType>(file: string, what: string, schema: S, fail: (message: string) => Error): Promise<z.infer<S>> {
   let text: string;
@@ -29,3 +30,18 @@ export function validateConfig<S extends z.ZodType>(value: unknown, source: stri
   }
   return result.data;
 }
+
+/**
+ * A bootstrap peer: a multiaddr that names the peer (`/ip4/10.0.0.5/tcp/7400/p2p/12D3Koo...`). Without the peer id
+ * libp2p skips the entry silently, and the node could not tell whether it is connected to that peer.
+ */
+export const BootstrapAddressSchema = z.string().superRefine((text, ctx) => {
+  let peer: string | null;
+  try {
+    peer = multiaddr(text).getPeerId();
+  } catch (err) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `is not a multiaddr (${(err as Error).message})` });
+    return;
+  }
+  if (peer === null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must end in /p2p/<peer id>, e.g. /ip4/10.0.0.5/tcp/7400/p2p/12D3KooW...' });
+});

@@ -2,7 +2,7 @@
 // or the CONVOY_CONFIG environment variable.
 import path from 'node:path';
 import { z } from 'zod';
-import { readYamlConfig } from '../../agent/config/yaml-config.ts';
+import { BootstrapAddressSchema, readYamlConfig } from '../../agent/config/yaml-config.ts';
 import { AwsSectionSchema } from '../platforms/aws-schema.ts';
 
 export const CoordinatorConfigSchema = z.object({
@@ -12,7 +12,8 @@ export const CoordinatorConfigSchema = z.object({
   keyFile: z.string().min(1),
   /** libp2p listen multiaddrs of the coordinator's own peer (it seeds revisions from here). */
   listen: z.array(z.string().startsWith('/')).min(1).default(['/ip4/127.0.0.1/tcp/0']),
-  bootstrap: z.array(z.string().startsWith('/')).default([]),
+  /** Peers dialled at start and redialled whenever the connection is lost (agent/network/bootstrap-keeper.ts). */
+  bootstrap: z.array(BootstrapAddressSchema).default([]),
   /** Local control API used by the CLI; loopback by default. */
   api: z.object({
     host: z.string().default('127.0.0.1'),

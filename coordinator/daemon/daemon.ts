@@ -18,6 +18,7 @@ import type { CoordinatorConfig } from '../config/config.ts';
 import { loadCoordinatorKey } from '../config/keys.ts';
 import { CoordinatorStore, type StoredDeployment } from '../store/store.ts';
 import { createFleetNode, type FleetNode } from '../../agent/network/node.ts';
+import { keepBootstrapConnected } from '../../agent/network/bootstrap-keeper.ts';
 import { loadOrCreateIdentity } from '../../agent/state/identity.ts';
 import { serveBundles } from '../../agent/fetch/seed-server.ts';
 import { verifyHeartbeat } from './intake.ts';
@@ -71,6 +72,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
   const privateKey = await loadOrCreateIdentity(config.dataDir);
   const node = await createFleetNode({ privateKey, listen: config.listen, bootstrap: config.bootstrap, sharedAddresses: config.sharedAddresses });
   const log = logger.child({ peerId: node.peerId.toString() });
+  const bootstrapKeeper = keepBootstrapConnected(node, config.bootstrap, { log: (level, obj, msg) => log[level](obj, msg) });
   const intents = new Map<string, StoredDeployment>();
   for (const d of await store.listDeployments()) intents.set(d.intent.deploymentId, d);
   const progress = new ProgressBoard((id) => intents.get(id)?.intent);
@@ -150,7 +152,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
   };
 
   // A restarted coordinator knows the fleet only from fleet.json: dial the hosts it knew, so it hears
-  // heartbeats and reports again (hosts do not redial a bootstrap peer they lost).
+  // heartbeats and reports again as soon as it can (hosts redial their bootstrap peers too, with backoff).
   const reconnect = (): void => {
     const connected = new Set(node.getConnections().map((c) => c.remotePeer.toString()));
     for (const { heartbeat } of store.fleetEntries()) {
@@ -271,6 +273,7 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
   const stopAll = async (api: Server | undefined): Promise<void> => {
     await platforms.close();
     for (const t of timers) clearInterval(t);
+    bootstrapKeeper.stop();
     if (api !== undefined) await new Promise<void>((resolve) => api.close(() => resolve()));
     await store.flushFleet();
     await node.stop();
