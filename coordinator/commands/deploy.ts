@@ -51,7 +51,7 @@ export function registerDeploy(program: Command): void {
     .option('--description <text>', 'free text, up to 256 characters')
     .option('--auto-rollback <events>', 'roll back to the last successful revision on DEPLOYMENT_FAILURE and/or DEPLOYMENT_STOP_ON_REQUEST (comma-separated)')
     .option('--wait', 'follow the deployment until it finishes (exit code as `deploy wait`)')
-    .option('--json', 'print { deploymentId, targets } as JSON')
+    .option('--json', 'print { deploymentId, targets, unheard } as JSON')
     .option('--config <file>', 'coordinator config (or CONVOY_CONFIG)')
     .addHelpText('after', '\nTargets are resolved once, from live heartbeats, when the deployment is created. A matching host not heard\nfrom within aliveWindowMs is left out: the daemon logs a warning naming it, and this command prints it on\nstderr (and in --json, as "unheard"). For one window after the daemon starts, it first waits for such hosts\nto heartbeat again.\nExample: convoy deploy create --application web --group prod --revision 3f2a9c1e --targets env=prod --wait\n' + PLATFORM_HELP))
     .action(async (opts: CreateOptions & { deploymentConfigName?: string }) => {
