@@ -59,6 +59,6 @@ export function renderUnheard(unheard: readonly { instanceName: string; peerId: 
   if (unheard.length === 0) return '';
   const names = unheard.map((h) => `${h.instanceName} (${shortPeer(h.peerId)}, last heard ${Math.max(0, Math.round((now - h.lastHeardAt) / 1000))}s ago)`);
   return `warning: ${unheard.length} matching host(s) not heard from recently are NOT targets of this deployment: ${names.join(', ')}.\n`
-    + 'They may be down, or the daemon restarted and has not heard their next heartbeat yet. Check `convoy fleet health`, then\n'
+    + 'They may be down or cut off from the coordinator. Check `convoy fleet health`, then\n'
     + 'deploy to them with a new deployment once they are alive.\n';
 }

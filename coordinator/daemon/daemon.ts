@@ -172,8 +172,9 @@ export async function startCoordinatorDaemon(config: CoordinatorConfig, logger: 
   const settleFleetView = async (req: CreateDeploymentRequest): Promise<void> => {
     const settledAt = startedAt + config.aliveWindowMs;
     const unheard = (): number => resolveTargets(req, store.fleetEntries(), Date.now(), config.aliveWindowMs).unheard.length;
-    if (Date.now() >= settledAt || unheard() === 0) return;
-    log.info({ waitMs: settledAt - Date.now(), unheard: unheard() }, 'coordinator just started: waiting for matching hosts to be heard before resolving targets');
+    const waiting = Date.now() < settledAt ? unheard() : 0;
+    if (waiting === 0) return;
+    log.info({ waitMs: settledAt - Date.now(), unheard: waiting }, 'coordinator just started: waiting for matching hosts to be heard before resolving targets');
     while (Date.now() < settledAt && unheard() > 0) await new Promise((r) => setTimeout(r, Math.min(100, settledAt - Date.now())));
   };
 

@@ -192,7 +192,8 @@ describe('rolling deployments on 7 agent processes', () => {
     expect(view.status).toBe('Succeeded');
     expect(view.counts.Succeeded).toBe(N);
     // The next tests create deployments for every host: under load, one created right after the restart
-    // targeted only the 2 hosts heard by then.
+    // targeted only the 2 hosts heard by then (before the daemon held creates for its first alive window; this
+    // wait keeps the tests independent of that window).
     await fleet.waitForAgents();
   }, 250_000);
 

@@ -34,7 +34,8 @@ export interface TestFleet {
   restartCoordinator(): Promise<void>;
   /**
    * Waits until the coordinator counts every agent alive. A restarted coordinator does so only once it hears a
-   * new heartbeat from each, and a deployment created before that targets only the hosts heard so far.
+   * new heartbeat from each; it holds a create for at most one alive window meanwhile (settleFleetView), so a
+   * test that needs every host targeted waits here rather than depend on that window.
    */
   waitForAgents(): Promise<void>;
   stop(): Promise<void>;
