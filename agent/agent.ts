@@ -18,6 +18,8 @@ import { rememberAddrs } from './network/addresses.ts';
 import type { AgentConfig } from './config/config.ts';
 import { createFleetNode, type FleetNode } from './network/node.ts';
 import { keepBootstrapConnected } from './network/bootstrap-keeper.ts';
+import { AddressBook } from './network/address-book.ts';
+import { keepMeshConnected } from './network/mesh-keeper.ts';
 import { loadOrCreateIdentity, hostSigner } from './state/identity.ts';
 import { Journal, type DeploymentRecord } from './state/journal.ts';
 import { admitIntent } from './intake/intent-gate.ts';
@@ -56,6 +58,8 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   const node = await createFleetNode({ privateKey, listen: config.listen, bootstrap: config.bootstrap, sharedAddresses: config.sharedAddresses });
   const log = logger.child({ peerId: signer.id });
   const bootstrapKeeper = keepBootstrapConnected(node, config.bootstrap, { log: (level, obj, msg) => log[level](obj, msg) });
+  const book = await AddressBook.load(path.join(config.rootDir, 'state', 'peers.json'), (reason) => log.warn({ reason }, 'fleet address book ignored; starting with an empty one'));
+  const meshKeeper = await keepMeshConnected(node, book, { selfId: signer.id, log: (level, obj, msg) => log[level](obj, msg) });
   if (journal.missingRecords.length > 0) log.warn({ deployments: journal.missingRecords }, 'finished deployments whose journal records are missing: their status is no longer answered');
   const swarm = await AgentSwarm.start(node, signer.id, config, log);
   const publishProgress = swarm.progressPublisher(signer);
@@ -159,6 +163,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       const hb = decodeHeartbeat(opened.payload);
       if (opened.signer !== hb.host || hb.host === signer.id) return;
       swarm.noteHeartbeat(hb);
+      book.heard(hb.host, hb.addrs, Date.now());
       rememberAddrs(node, peerIdFromString(hb.host), hb.addrs).catch(() => undefined);
     } catch (err) {
       log.debug({ reason: (err as Error).message }, 'heartbeat ignored');
@@ -195,6 +200,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     peerId: signer.id, node, journal, inject: (topic, data) => inject(topic, data),
     async stop() {
       bootstrapKeeper.stop();
+      await meshKeeper.stop();
       heartbeats?.stop();
       rollout.close();
       abort.abort(new Error('agent stopping'));

@@ -1,32 +1,10 @@
-// The bootstrap keeper: its backoff as pure code, and real libp2p nodes over TCP on 127.0.0.1 for the two
-// outages it exists for: the coordinator down when the host starts, and the coordinator restarting.
+// The bootstrap keeper on real libp2p nodes over TCP on 127.0.0.1, in the two outages it exists for: the
+// coordinator down when the host starts, and the coordinator restarting.
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { PrivateKey } from '@libp2p/interface';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RedialBackoff, keepBootstrapConnected, type BootstrapKeeper } from './bootstrap-keeper.ts';
+import { keepBootstrapConnected, type BootstrapKeeper } from './bootstrap-keeper.ts';
 import { createFleetNode, type FleetNode } from './node.ts';
-
-describe('RedialBackoff', () => {
-  it('doubles the wait per failure in a row up to the cap, and a connection resets it', () => {
-    const b = new RedialBackoff(1000, 30_000);
-    expect(b.due('p', 0)).toBe(true);
-    const waits: number[] = [];
-    let now = 0;
-    for (let i = 0; i < 7; i++) {
-      b.failed('p', now);
-      let wait = 0;
-      while (!b.due('p', now + wait)) wait += 500;
-      waits.push(wait);
-      now += wait;
-    }
-    expect(waits).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
-    expect(b.due('q', now)).toBe(true); // peers are independent
-    expect(b.connected('p')).toBe(7);
-    b.failed('p', now);
-    expect(b.due('p', now + 999)).toBe(false);
-    expect(b.due('p', now + 1000)).toBe(true);
-  });
-});
 
 describe('keepBootstrapConnected over TCP', () => {
   const nodes: FleetNode[] = [];

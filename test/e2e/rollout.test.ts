@@ -197,6 +197,30 @@ describe('rolling deployments on 7 agent processes', () => {
     await fleet.waitForAgents();
   }, 250_000);
 
+  it('the coordinator dead, a waiting host restarted on a new port: it finds the fleet from the peers it saved and deploys', async () => {
+    const rev = await fleet.push(revision(recordFile, 'orphan', { sleep: 1 }));
+    const id = await fleet.deploy({ revision: rev, deploymentGroup: 'orphan', config: 'CodeDeployDefault.OneAtATime' });
+    fleet.killCoordinator();
+    const deadline = Date.now() + 60_000;
+    let recs: Rec[] = [];
+    while ((recs = await records(recordFile, id)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const started = new Set(recs.map((r) => r.host));
+    const victim = Array.from({ length: N }, (_, i) => `agent-${i + 1}`).find((name) => !started.has(name))!;
+    fleet.killAgent(victim);
+    await new Promise((r) => setTimeout(r, 1000));
+    // Back on a new port (listen port 0) with its only bootstrap peer, the coordinator, dead: nobody knows
+    // where it is, so it must dial the fleet itself.
+    fleet.restartAgent(victim);
+    const end = Date.now() + 150_000;
+    while ((await records(recordFile, id)).filter((r) => r.kind === 'end').length < N && Date.now() < end) await new Promise((r) => setTimeout(r, 250));
+    recs = await records(recordFile, id);
+    expect(recs.filter((r) => r.kind === 'end').map((r) => r.host).sort()).toEqual(Array.from({ length: N }, (_, i) => `agent-${i + 1}`).sort());
+    expect(maxUnhealthy(recs)).toBe(1);
+    await fleet.restartCoordinator();
+    expect((await fleet.waitFinal(id, 60_000)).status).toBe('Succeeded');
+    await fleet.waitForAgents();
+  }, 300_000);
+
   it('stop: hosts not yet started never start and the deployment ends Stopped', async () => {
     const id = await fleet.deploy({ revision: await fleet.push(revision(recordFile, 'stop', { sleep: 1.5 })), deploymentGroup: 'stop', config: 'CodeDeployDefault.OneAtATime' });
     const deadline = Date.now() + 60_000;

@@ -1,0 +1,116 @@
+// Keeps every host connected to a few other fleet hosts, not only to its coordinator. Hosts otherwise connect
+// to each other only on demand (chunk sessions, slot streams), so the coordinator was the hub of the gossip
+// graph: with it dead, a host restarted on a new port knew nobody and nobody knew it, and it never finished
+// the deployments it had accepted. Candidates come from the address book (signed heartbeats, saved to disk);
+// each host dials random ones, so the host-to-host graph is a random graph of degree at least `minPeers`,
+// connected with high probability, and gossip crosses it without the coordinator.
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { AddressBook } from './address-book.ts';
+import { rememberAddrs } from './addresses.ts';
+import type { FleetNode } from './node.ts';
+import { RedialBackoff } from './redial-backoff.ts';
+
+/** Fleet hosts each host stays connected to: gossipsub's mesh degree here (D = 3, agent/network/node.ts). */
+export const MESH_MIN_PEERS = 3;
+const CHECK_MS = 2_000;
+const DIAL_TIMEOUT_MS = 5_000;
+
+export interface DialPlanInput {
+  /** Fleet hosts known to the address book, this host excluded. */
+  readonly candidates: readonly string[];
+  readonly connected: ReadonlySet<string>;
+  readonly dialing: ReadonlySet<string>;
+  readonly minPeers: number;
+  /** Whether a peer's backoff allows a dial now. */
+  readonly due: (peer: string) => boolean;
+  readonly random: () => number;
+}
+
+/** The hosts to dial now: random unconnected candidates, as many as the connected and dialing fall short of `minPeers`. Pure. */
+export function planDials(input: DialPlanInput): string[] {
+  const connected = input.candidates.filter((p) => input.connected.has(p)).length;
+  let want = input.minPeers - connected - input.dialing.size;
+  const pool = input.candidates.filter((p) => !input.connected.has(p) && !input.dialing.has(p) && input.due(p));
+  const picked: string[] = [];
+  while (want > 0 && pool.length > 0) {
+    const i = Math.floor(input.random() * pool.length);
+    picked.push(pool[i]!);
+    pool[i] = pool[pool.length - 1]!;
+    pool.pop();
+    want--;
+  }
+  return picked;
+}
+
+export interface MeshKeeperOptions {
+  readonly selfId: string;
+  readonly log: (level: 'info' | 'warn' | 'debug', obj: Record<string, unknown>, msg: string) => void;
+  readonly minPeers?: number;
+  readonly checkMs?: number;
+  readonly baseMs?: number;
+  readonly maxMs?: number;
+  readonly random?: () => number;
+}
+
+export interface MeshKeeper {
+  /** Stops the checks and saves the book if it changed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Tells libp2p where every host in the book can be dialled (so slot streams and chunk sessions reach them
+ * after a restart too), then keeps at least `minPeers` of them connected, with backoff for each host that
+ * does not answer, and saves the book at the next check after it changed.
+ */
+export async function keepMeshConnected(node: FleetNode, book: AddressBook, opts: MeshKeeperOptions): Promise<MeshKeeper> {
+  for (const entry of book.peers()) {
+    if (entry.peerId !== opts.selfId) await rememberAddrs(node, peerIdFromString(entry.peerId), entry.addrs).catch(() => undefined);
+  }
+  const minPeers = opts.minPeers ?? MESH_MIN_PEERS;
+  const random = opts.random ?? Math.random;
+  const backoff = new RedialBackoff(opts.baseMs, opts.maxMs);
+  const dialing = new Set<string>();
+  let isolated = false;
+  let saving: Promise<unknown> = Promise.resolve();
+  const save = (): void => {
+    saving = saving.then(() => book.saveIfChanged()).catch((err: unknown) => opts.log('warn', { reason: (err as Error).message }, 'cannot save the fleet address book'));
+  };
+
+  const check = (): void => {
+    const now = performance.now();
+    const candidates = book.peers().map((e) => e.peerId).filter((p) => p !== opts.selfId);
+    const connected = new Set(candidates.filter((p) => node.getConnections(peerIdFromString(p)).length > 0));
+    for (const p of connected) backoff.connected(p);
+    if (connected.size === 0 && candidates.length > 0 && !isolated) {
+      isolated = true;
+      opts.log('warn', { known: candidates.length }, 'connected to no other fleet host; dialing hosts from the address book');
+    } else if (connected.size > 0 && isolated) {
+      isolated = false;
+      opts.log('info', { connected: connected.size }, 'connected to fleet hosts again');
+    }
+    for (const peer of planDials({ candidates, connected, dialing, minPeers, due: (p) => backoff.due(p, now), random })) {
+      dialing.add(peer);
+      node.dial(peerIdFromString(peer), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+        .then(() => {
+          backoff.connected(peer);
+          opts.log('debug', { peer }, 'fleet host dialled');
+        }, (err: unknown) => {
+          const failures = backoff.failed(peer, performance.now());
+          opts.log('debug', { peer, failures, reason: (err as Error).message }, 'fleet host unreachable; retrying with backoff');
+        })
+        .finally(() => dialing.delete(peer));
+    }
+    // A write only when a host or an address is new: a few at start, then on restarts and moves.
+    save();
+  };
+  const timer = setInterval(check, opts.checkMs ?? CHECK_MS);
+  timer.unref();
+  check();
+  return {
+    async stop() {
+      clearInterval(timer);
+      save();
+      await saving;
+    },
+  };
+}
