@@ -59,7 +59,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   const log = logger.child({ peerId: signer.id });
   const bootstrapKeeper = keepBootstrapConnected(node, config.bootstrap, { log: (level, obj, msg) => log[level](obj, msg) });
   const book = await AddressBook.load(path.join(config.rootDir, 'state', 'peers.json'), (reason) => log.warn({ reason }, 'fleet address book ignored; starting with an empty one'));
-  const meshKeeper = await keepMeshConnected(node, book, { selfId: signer.id, log: (level, obj, msg) => log[level](obj, msg) });
+  const meshKeeper = await keepMeshConnected(node, book, { selfId: signer.id, hubConnected: () => bootstrapKeeper.anyConnected(), log: (level, obj, msg) => log[level](obj, msg) });
   if (journal.missingRecords.length > 0) log.warn({ deployments: journal.missingRecords }, 'finished deployments whose journal records are missing: their status is no longer answered');
   const swarm = await AgentSwarm.start(node, signer.id, config, log);
   const publishProgress = swarm.progressPublisher(signer);

@@ -50,9 +50,11 @@ describe('keepBootstrapConnected over TCP', () => {
     await new Promise((r) => setTimeout(r, 300)); // several failed dials
     expect(logged).toContain('warn bootstrap peer unreachable; retrying with backoff');
     expect(logged.filter((l) => l.startsWith('warn'))).toHaveLength(1); // once per outage, not per retry
+    expect(keepers.at(-1)!.anyConnected()).toBe(false);
     const coordinator = await start(key, addr.replace(/\/p2p\/.*$/, ''));
     await connected(h, coordinator);
     await connected(coordinator, h);
+    expect(keepers.at(-1)!.anyConnected()).toBe(true);
   });
 
   it('a host redials its coordinator after the coordinator restarts (the new one does not know the host)', async () => {

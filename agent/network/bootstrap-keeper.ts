@@ -20,13 +20,15 @@ export interface BootstrapKeeperOptions {
 }
 
 export interface BootstrapKeeper {
+  /** Whether the node has a connection to at least one of its bootstrap peers (false with none configured). */
+  anyConnected(): boolean;
   stop(): void;
 }
 
 /** Redials every bootstrap peer the node has no connection to, with backoff, until stopped. */
 export function keepBootstrapConnected(node: FleetNode, list: readonly string[], opts: BootstrapKeeperOptions): BootstrapKeeper {
   const peers = groupByPeer(list);
-  if (peers.size === 0) return { stop: () => undefined };
+  if (peers.size === 0) return { anyConnected: () => false, stop: () => undefined };
   const backoff = new RedialBackoff(opts.baseMs, opts.maxMs);
   const dialing = new Set<string>();
   const check = (): void => {
@@ -53,7 +55,10 @@ export function keepBootstrapConnected(node: FleetNode, list: readonly string[],
   };
   const timer = setInterval(check, opts.checkMs ?? CHECK_MS);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    anyConnected: () => [...peers.keys()].some((peer) => node.getConnections(peerIdFromString(peer)).length > 0),
+    stop: () => clearInterval(timer),
+  };
 }
 
 /** Bootstrap multiaddrs by the peer id each names (`/p2p/...`); entries without one cannot be checked and are skipped. */

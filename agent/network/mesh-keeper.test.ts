@@ -1,5 +1,5 @@
 // The mesh keeper: its dial plan as pure code (and the graph it builds, over seeded fleets), then real libp2p
-// nodes over TCP on 127.0.0.1: a host with no bootstrap peer reaches the fleet from its saved address book.
+// nodes over TCP on 127.0.0.1: a host that lost its coordinator reaches the fleet from its saved address book.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,7 +77,7 @@ describe('keepMeshConnected over TCP', () => {
     }
   };
 
-  it('a host with no bootstrap peer and a saved book connects to 3 fleet hosts, and to another when one goes', async () => {
+  it('a host that lost its coordinator connects to 3 hosts of its saved book, and to another when one goes; with the coordinator, to none', async () => {
     const fleet = await Promise.all([start(), start(), start(), start(), start()]);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'convoy-mesh-'));
     dirs.push(dir);
@@ -90,11 +90,15 @@ describe('keepMeshConnected over TCP', () => {
     const host = await start();
     const book = await AddressBook.load(file, () => undefined);
     const logged: string[] = [];
-    keepers.push(await keepMeshConnected(host, book, { selfId: host.peerId.toString(), checkMs: 50, baseMs: 50, maxMs: 200, log: (level, _o, msg) => logged.push(`${level} ${msg}`) }));
+    let coordinator = true;
+    keepers.push(await keepMeshConnected(host, book, { selfId: host.peerId.toString(), hubConnected: () => coordinator, checkMs: 50, baseMs: 50, maxMs: 200, log: (level, _o, msg) => logged.push(`${level} ${msg}`) }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(connectedCount(host, fleet), 'the coordinator joins it to the fleet: no extra connections').toBe(0);
+    coordinator = false;
     await until('3 fleet connections', () => connectedCount(host, fleet) === 3);
     await new Promise((r) => setTimeout(r, 300));
     expect(connectedCount(host, fleet), 'no more than it needs').toBe(3);
-    expect(logged).toContain('warn connected to no other fleet host; dialing hosts from the address book');
+    expect(logged).toContain('warn connected neither to the coordinator nor to another fleet host; dialing hosts from the address book');
 
     const gone = fleet.find((f) => host.getConnections(f.peerId).length > 0)!;
     await gone.stop();
@@ -111,7 +115,7 @@ describe('keepMeshConnected over TCP', () => {
     book.heard(other.peerId.toString(), other.getMultiaddrs().map((a) => a.toString()), 1);
     const host = await start();
     // minPeers 0: the keeper dials nobody itself.
-    keepers.push(await keepMeshConnected(host, book, { selfId: host.peerId.toString(), minPeers: 0, log: () => undefined }));
+    keepers.push(await keepMeshConnected(host, book, { selfId: host.peerId.toString(), hubConnected: () => false, minPeers: 0, log: () => undefined }));
     await host.dial(other.peerId, { signal: AbortSignal.timeout(5000) });
     expect(host.getConnections(other.peerId).length).toBeGreaterThan(0);
   });
