@@ -7,7 +7,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Prng } from '../../test/sim/prng.ts';
 import { AddressBook } from './address-book.ts';
-import { keepMeshConnected, planDials, type MeshKeeper } from './mesh-keeper.ts';
+import { HubWatch, keepMeshConnected, planDials, type MeshKeeper } from './mesh-keeper.ts';
 import { createFleetNode, type FleetNode } from './node.ts';
 
 describe('planDials', () => {
@@ -54,6 +54,19 @@ describe('planDials', () => {
   });
 });
 
+describe('HubWatch', () => {
+  it('asks for fleet connections only once the hub has been out of reach for the grace period, counting from the start', () => {
+    const watch = new HubWatch(1000, 5000);
+    expect(watch.lostFor(false, 1000)).toBe(false); // an agent just started: its bootstrap dial is under way
+    expect(watch.lostFor(false, 5999)).toBe(false);
+    expect(watch.lostFor(true, 3000)).toBe(false);
+    expect(watch.lostFor(false, 7000)).toBe(false); // lost again at 7000: the grace starts over
+    expect(watch.lostFor(false, 11_999)).toBe(false);
+    expect(watch.lostFor(false, 12_000)).toBe(true);
+    expect(watch.lostFor(true, 12_500)).toBe(false);
+  });
+});
+
 describe('keepMeshConnected over TCP', () => {
   const nodes: FleetNode[] = [];
   const keepers: MeshKeeper[] = [];
@@ -91,7 +104,7 @@ describe('keepMeshConnected over TCP', () => {
     const book = await AddressBook.load(file, () => undefined);
     const logged: string[] = [];
     let coordinator = true;
-    keepers.push(await keepMeshConnected(host, book, { selfId: host.peerId.toString(), hubConnected: () => coordinator, checkMs: 50, baseMs: 50, maxMs: 200, log: (level, _o, msg) => logged.push(`${level} ${msg}`) }));
+    keepers.push(await keepMeshConnected(host, book, { selfId: host.peerId.toString(), hubConnected: () => coordinator, hubGraceMs: 0, checkMs: 50, baseMs: 50, maxMs: 200, log: (level, _o, msg) => logged.push(`${level} ${msg}`) }));
     await new Promise((r) => setTimeout(r, 300));
     expect(connectedCount(host, fleet), 'the coordinator joins it to the fleet: no extra connections').toBe(0);
     coordinator = false;

@@ -14,8 +14,33 @@ import { RedialBackoff } from './redial-backoff.ts';
 
 /** Fleet hosts each host stays connected to: gossipsub's mesh degree here (D = 3, agent/network/node.ts). */
 export const MESH_MIN_PEERS = 3;
+/**
+ * How long the hub must have been unreachable before fleet hosts are dialled: longer than a bootstrap dial
+ * takes at start. Without it every agent start dialled 3 hosts before its coordinator connection was up, and
+ * those connections stay: after restarting a fleet, idle CPU as if the keeper always kept them.
+ */
+export const HUB_GRACE_MS = 5_000;
 const CHECK_MS = 2_000;
 const DIAL_TIMEOUT_MS = 5_000;
+
+/** Whether the hub has been out of reach for the grace period. Counts from construction (the agent's start). Pure. */
+export class HubWatch {
+  private lostAt: number | undefined;
+
+  constructor(now: number, private readonly graceMs = HUB_GRACE_MS) {
+    this.lostAt = now;
+  }
+
+  /** Feeds the hub's state at `now`; returns whether the host should hold fleet connections of its own. */
+  lostFor(connected: boolean, now: number): boolean {
+    if (connected) {
+      this.lostAt = undefined;
+      return false;
+    }
+    this.lostAt ??= now;
+    return now - this.lostAt >= this.graceMs;
+  }
+}
 
 export interface DialPlanInput {
   /** Fleet hosts known to the address book, this host excluded. */
@@ -50,6 +75,7 @@ export interface MeshKeeperOptions {
   readonly hubConnected: () => boolean;
   readonly log: (level: 'info' | 'warn' | 'debug', obj: Record<string, unknown>, msg: string) => void;
   readonly minPeers?: number;
+  readonly hubGraceMs?: number;
   readonly checkMs?: number;
   readonly baseMs?: number;
   readonly maxMs?: number;
@@ -63,8 +89,9 @@ export interface MeshKeeper {
 
 /**
  * Tells libp2p where every host in the book can be dialled (so slot streams and chunk sessions reach them
- * after a restart too), then, while the hub is not connected, keeps at least `minPeers` of them connected,
- * with backoff for each host that does not answer. Saves the book at the next check after it changed.
+ * after a restart too), then, once the hub has been out of reach for `hubGraceMs`, keeps at least `minPeers`
+ * of them connected, with backoff for each host that does not answer. Saves the book at the next check after
+ * it changed.
  */
 export async function keepMeshConnected(node: FleetNode, book: AddressBook, opts: MeshKeeperOptions): Promise<MeshKeeper> {
   for (const entry of book.peers()) {
@@ -74,6 +101,7 @@ export async function keepMeshConnected(node: FleetNode, book: AddressBook, opts
   const random = opts.random ?? Math.random;
   const backoff = new RedialBackoff(opts.baseMs, opts.maxMs);
   const dialing = new Set<string>();
+  const hub = new HubWatch(performance.now(), opts.hubGraceMs);
   let isolated = false;
   let saving: Promise<unknown> = Promise.resolve();
   const save = (): void => {
@@ -83,11 +111,11 @@ export async function keepMeshConnected(node: FleetNode, book: AddressBook, opts
   const check = (): void => {
     // A write only when a host or an address is new: a few at start, then on restarts and moves.
     save();
-    if (opts.hubConnected()) {
+    const now = performance.now();
+    if (!hub.lostFor(opts.hubConnected(), now)) {
       isolated = false;
       return;
     }
-    const now = performance.now();
     const candidates = book.peers().map((e) => e.peerId).filter((p) => p !== opts.selfId);
     const connected = new Set(candidates.filter((p) => node.getConnections(peerIdFromString(p)).length > 0));
     for (const p of connected) backoff.connected(p);
