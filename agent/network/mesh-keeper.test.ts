@@ -64,6 +64,11 @@ describe('HubWatch', () => {
     expect(watch.lostFor(false, 11_999)).toBe(false);
     expect(watch.lostFor(false, 12_000)).toBe(true);
     expect(watch.lostFor(true, 12_500)).toBe(false);
+    expect(watch.connectedFor(72_499)).toBe(59_999);
+    expect(watch.lostFor(true, 72_500)).toBe(false);
+    expect(watch.connectedFor(72_500)).toBe(60_000); // back since 12_500, not since the last call
+    expect(watch.lostFor(false, 73_000)).toBe(false);
+    expect(watch.connectedFor(73_000)).toBe(0);
   });
 });
 
@@ -118,6 +123,32 @@ describe('keepMeshConnected over TCP', () => {
     nodes.splice(nodes.indexOf(gone), 1);
     const rest = fleet.filter((f) => f !== gone);
     await until('back to 3 after one went', () => connectedCount(host, rest) === 3);
+  });
+
+  it('once the coordinator is back, closes the connections it opened that carry only gossip, and keeps one in use', async () => {
+    const fleet = await Promise.all([start(), start(), start(), start()]);
+    const BUSY = '/convoy/test/busy/1.0.0';
+    for (const f of fleet) await f.handle(BUSY, () => undefined); // holds the stream open
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'convoy-mesh-'));
+    dirs.push(dir);
+    const book = await AddressBook.load(path.join(dir, 'peers.json'), () => undefined);
+    for (const [i, f] of fleet.entries()) book.heard(f.peerId.toString(), f.getMultiaddrs().map((a) => a.toString()), i);
+    const host = await start();
+    const logged: string[] = [];
+    let coordinator = false;
+    keepers.push(await keepMeshConnected(host, book, {
+      selfId: host.peerId.toString(), hubConnected: () => coordinator, hubGraceMs: 0, hubBackReleaseMs: 200, checkMs: 50,
+      log: (level, _o, msg) => logged.push(`${level} ${msg}`),
+    }));
+    await until('3 fleet connections', () => connectedCount(host, fleet) === 3);
+    const busy = fleet.find((f) => host.getConnections(f.peerId).length > 0)!;
+    const stream = await host.dialProtocol(busy.peerId, BUSY);
+    coordinator = true;
+    await until('the idle ones closed', () => connectedCount(host, fleet) === 1);
+    expect(host.getConnections(busy.peerId).length, 'the one with a stream in use stays').toBeGreaterThan(0);
+    expect(logged).toContain('info coordinator reachable again; closed the fleet connections opened while it was not');
+    stream.abort(new Error('done'));
+    await until('the last one closed once idle', () => connectedCount(host, fleet) === 0);
   });
 
   it('the book tells libp2p where its hosts are, so a dial by peer id alone reaches them', async () => {

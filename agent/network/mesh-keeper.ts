@@ -5,8 +5,11 @@
 // heartbeats, saved to disk); each host dials random ones, so the host-to-host graph is a random graph of
 // degree at least `minPeers`, connected with high probability, and gossip crosses it without the coordinator.
 // While the coordinator is connected the keeper dials nobody: 3 more connections per host doubled an idle
-// 10-host fleet's CPU (27 to 54-56 ms per second per process), as every heartbeat then took more paths.
+// 10-host fleet's CPU (27 to 54-56 ms per second per process), as every heartbeat then took more paths. For
+// the same reason, once the coordinator has been back for a minute, it closes the connections it opened that
+// carry nothing but gossip. A host at the other end still cut off from the coordinator simply dials again.
 import { peerIdFromString } from '@libp2p/peer-id';
+import type { Connection } from '@libp2p/interface';
 import type { AddressBook } from './address-book.ts';
 import { rememberAddrs } from './addresses.ts';
 import type { FleetNode } from './node.ts';
@@ -20,12 +23,17 @@ export const MESH_MIN_PEERS = 3;
  * those connections stay: after restarting a fleet, idle CPU as if the keeper always kept them.
  */
 export const HUB_GRACE_MS = 5_000;
+/** How long the hub must be back before the keeper closes its connections: a flapping hub causes no churn. */
+export const HUB_BACK_RELEASE_MS = 60_000;
+/** Streams that every connection carries while idle (gossipsub's); any other stream means the connection is in use. */
+const IDLE_PROTOCOL = /^\/(meshsub|floodsub)\//;
 const CHECK_MS = 2_000;
 const DIAL_TIMEOUT_MS = 5_000;
 
-/** Whether the hub has been out of reach for the grace period. Counts from construction (the agent's start). Pure. */
+/** Whether the hub has been out of reach for the grace period, or back for how long. Counts from construction (the agent's start). Pure. */
 export class HubWatch {
   private lostAt: number | undefined;
+  private backAt: number | undefined;
 
   constructor(now: number, private readonly graceMs = HUB_GRACE_MS) {
     this.lostAt = now;
@@ -35,10 +43,17 @@ export class HubWatch {
   lostFor(connected: boolean, now: number): boolean {
     if (connected) {
       this.lostAt = undefined;
+      this.backAt ??= now;
       return false;
     }
+    this.backAt = undefined;
     this.lostAt ??= now;
     return now - this.lostAt >= this.graceMs;
+  }
+
+  /** How long the hub has been connected, as of the last `lostFor`; 0 while it is not. */
+  connectedFor(now: number): number {
+    return this.backAt === undefined ? 0 : now - this.backAt;
   }
 }
 
@@ -76,6 +91,7 @@ export interface MeshKeeperOptions {
   readonly log: (level: 'info' | 'warn' | 'debug', obj: Record<string, unknown>, msg: string) => void;
   readonly minPeers?: number;
   readonly hubGraceMs?: number;
+  readonly hubBackReleaseMs?: number;
   readonly checkMs?: number;
   readonly baseMs?: number;
   readonly maxMs?: number;
@@ -90,8 +106,8 @@ export interface MeshKeeper {
 /**
  * Tells libp2p where every host in the book can be dialled (so slot streams and chunk sessions reach them
  * after a restart too), then, once the hub has been out of reach for `hubGraceMs`, keeps at least `minPeers`
- * of them connected, with backoff for each host that does not answer. Saves the book at the next check after
- * it changed.
+ * of them connected, with backoff for each host that does not answer, until the hub has been back for
+ * `hubBackReleaseMs`. Saves the book at the next check after it changed.
  */
 export async function keepMeshConnected(node: FleetNode, book: AddressBook, opts: MeshKeeperOptions): Promise<MeshKeeper> {
   for (const entry of book.peers()) {
@@ -101,7 +117,22 @@ export async function keepMeshConnected(node: FleetNode, book: AddressBook, opts
   const random = opts.random ?? Math.random;
   const backoff = new RedialBackoff(opts.baseMs, opts.maxMs);
   const dialing = new Set<string>();
+  /** Connections this keeper opened, closed again once the hub is back and they carry only gossip. */
+  const opened = new Set<Connection>();
   const hub = new HubWatch(performance.now(), opts.hubGraceMs);
+  const release = (): void => {
+    let closed = 0;
+    for (const conn of opened) {
+      if (conn.status !== 'open') {
+        opened.delete(conn);
+      } else if (conn.streams.every((s) => IDLE_PROTOCOL.test(s.protocol ?? ''))) {
+        opened.delete(conn);
+        closed++;
+        conn.close().catch((err: unknown) => conn.abort(err as Error));
+      }
+    }
+    if (closed > 0) opts.log('info', { closed }, 'coordinator reachable again; closed the fleet connections opened while it was not');
+  };
   let isolated = false;
   let saving: Promise<unknown> = Promise.resolve();
   const save = (): void => {
@@ -114,6 +145,7 @@ export async function keepMeshConnected(node: FleetNode, book: AddressBook, opts
     const now = performance.now();
     if (!hub.lostFor(opts.hubConnected(), now)) {
       isolated = false;
+      if (opened.size > 0 && hub.connectedFor(now) >= (opts.hubBackReleaseMs ?? HUB_BACK_RELEASE_MS)) release();
       return;
     }
     const candidates = book.peers().map((e) => e.peerId).filter((p) => p !== opts.selfId);
@@ -129,8 +161,9 @@ export async function keepMeshConnected(node: FleetNode, book: AddressBook, opts
     for (const peer of planDials({ candidates, connected, dialing, minPeers, due: (p) => backoff.due(p, now), random })) {
       dialing.add(peer);
       node.dial(peerIdFromString(peer), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
-        .then(() => {
+        .then((conn) => {
           backoff.connected(peer);
+          opened.add(conn);
           opts.log('debug', { peer }, 'fleet host dialled');
         }, (err: unknown) => {
           const failures = backoff.failed(peer, performance.now());
