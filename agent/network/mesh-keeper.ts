@@ -123,9 +123,7 @@ export async function keepMeshConnected(node: FleetNode, book: AddressBook, opts
   const release = (): void => {
     let closed = 0;
     for (const conn of opened) {
-      if (conn.status !== 'open') {
-        opened.delete(conn);
-      } else if (conn.streams.every((s) => IDLE_PROTOCOL.test(s.protocol ?? ''))) {
+      if (conn.streams.every((s) => IDLE_PROTOCOL.test(s.protocol ?? ''))) {
         opened.delete(conn);
         closed++;
         conn.close().catch((err: unknown) => conn.abort(err as Error));
@@ -142,6 +140,8 @@ export async function keepMeshConnected(node: FleetNode, book: AddressBook, opts
   const check = (): void => {
     // A write only when a host or an address is new: a few at start, then on restarts and moves.
     save();
+    // Forget connections closed meanwhile, so a long outage with flapping links does not grow the set.
+    for (const conn of opened) if (conn.status !== 'open') opened.delete(conn);
     const now = performance.now();
     if (!hub.lostFor(opts.hubConnected(), now)) {
       isolated = false;
