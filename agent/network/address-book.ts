@@ -65,7 +65,8 @@ export class AddressBook {
     if (addrs.length === 0) return false;
     const before = this.entries.get(peerId);
     const changed = before === undefined || before.addrs.length !== addrs.length || before.addrs.some((a, i) => a !== addrs[i]);
-    this.entries.set(peerId, { peerId, addrs: [...addrs], heardAt: Math.max(at, before?.heardAt ?? 0) });
+    // Every host's heartbeat passes here: keep the stored addresses unless they changed.
+    this.entries.set(peerId, { peerId, addrs: changed ? [...addrs] : before.addrs, heardAt: Math.max(at, before?.heardAt ?? 0) });
     if (changed) this.dirty = true;
     if (this.entries.size > MAX_BOOK_PEERS) this.entries.delete(this.peers().at(-1)!.peerId);
     return changed;
