@@ -6,14 +6,16 @@
 // delay while it downloads; and one libp2p stream's unshaped throughput and CPU per MiB, measured in the same
 // run as the reference for an unlimited-origin aggregate figure (the median of three transfers: the first, in
 // a fresh process, runs before the JIT has compiled the stream stack and costs about twice the others).
+// `--warm-mib M` measures long-running hosts the same way: every host first fetches another M MiB revision in
+// the same mode, outside the figures (time, CPU, origin bytes; peak RSS is reset before the measured run).
 //
 //   node dist/scripts/bench/swarm.js [--agents 10,20] [--size-mib 256] [--origin-mbps 25] [--chunk-mib 4]
-//                                    [--modes swarm,origin] [--download-mbps N] [--upload-mbps N]
+//                                    [--modes swarm,origin] [--download-mbps N] [--upload-mbps N] [--warm-mib M]
 //                                    [--node-args "--trace-gc ..."]   (Node/V8 flags for the origin, probe and hosts)
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,9 +47,10 @@ type Msg =
   | { t: 'ready'; peerId: string; addrs: string[] }
   | { t: 'done'; ms: number; hwmKiB: number; ok: boolean; error?: string; stats?: unknown; received?: { originBytes: number; peerBytes: number } }
   | { t: 'served'; bytes: number }
-  | { t: 'blast'; mibPerSec: number };
+  | { t: 'blast'; mibPerSec: number }
+  | { t: 'warmed'; ok: boolean; error?: string };
 
-interface Args { agents: number[]; sizeMiB: number; originMBps: number; chunkMiB: number; modes: string[]; downloadMBps?: number; uploadMBps?: number; keep: boolean; nodeArgs: string[] }
+interface Args { agents: number[]; sizeMiB: number; originMBps: number; chunkMiB: number; modes: string[]; downloadMBps?: number; uploadMBps?: number; warmMiB: number; keep: boolean; nodeArgs: string[] }
 
 function parseArgs(argv: string[]): Args {
   const get = (name: string): string | undefined => {
@@ -63,6 +66,7 @@ function parseArgs(argv: string[]): Args {
     modes: (get('modes') ?? 'swarm,origin').split(','),
     ...(num('download-mbps') !== undefined ? { downloadMBps: num('download-mbps') } : {}),
     ...(num('upload-mbps') !== undefined ? { uploadMBps: num('upload-mbps') } : {}),
+    warmMiB: num('warm-mib') ?? 0,
     keep: argv.includes('--keep'),
     nodeArgs: (get('node-args') ?? '').split(' ').filter((a) => a !== ''),
   };
@@ -78,23 +82,33 @@ function hwmKiB(text: string): number {
 }
 
 // ---------------------------------------------------------------- origin process
-async function originMain(bundle: string, manifestPath: string, mbps: number): Promise<void> {
+/** `pairs`: bundle path, manifest path, bundle path, manifest path, ... (the measured revision and a warm-up one). */
+async function originMain(mbps: number, pairs: string[]): Promise<void> {
   configureHeap(); // as `convoy serve` does: the origin stands for the coordinator's seeder
   const node = await newNode();
-  const manifestBytes = await readFile(manifestPath);
   const { decodeManifest } = await import('../../protocol/chunks/manifest.ts');
-  const manifest = decodeManifest(manifestBytes);
-  const held = new FileRevision(manifest, sha256Hex(manifestBytes), manifestBytes, bundle);
+  const revisions = new Map<string, FileRevision>();
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const manifestBytes = await readFile(pairs[i + 1] as string);
+    const held = new FileRevision(decodeManifest(manifestBytes), sha256Hex(manifestBytes), manifestBytes, pairs[i] as string);
+    revisions.set(held.bundleSha256, held);
+  }
   const bucket = new TokenBucket(mbps * 1e6);
   let served = 0;
-  await serveChunks(node, async (b, m) => (b === held.bundleSha256 && m === held.manifestHash ? held : undefined), {
+  await serveChunks(node, async (b, m) => { const held = revisions.get(b); return held?.manifestHash === m ? held : undefined; }, {
     upload: bucket, log: () => undefined, onServed: (_p, n) => { served += n; },
   });
   // The whole-bundle protocol the agents' seed fetch speaks, shaped by the same bucket.
-  await serveFrames(node, PROTOCOL_FETCH, async function* () {
-    yield encodeJsonFrame({ ok: true, size: manifest.bundleSize });
-    for (let at = 0; at < manifest.bundleSize; at += 256 * 1024) {
-      const n = Math.min(256 * 1024, manifest.bundleSize - at);
+  await serveFrames(node, PROTOCOL_FETCH, async function* (req) {
+    const held = revisions.get((req as { sha256?: string }).sha256 ?? '');
+    if (held === undefined) {
+      yield encodeJsonFrame({ ok: false, error: 'revision not held' });
+      return;
+    }
+    const size = held.manifest.bundleSize;
+    yield encodeJsonFrame({ ok: true, size });
+    for (let at = 0; at < size; at += 256 * 1024) {
+      const n = Math.min(256 * 1024, size - at);
       await bucket.take(n);
       const bytes = new Uint8Array(n);
       await held.readInto(bytes, at);
@@ -145,10 +159,23 @@ async function hostMain(dir: string, mode: string, originAddr: string, downloadB
         process.send?.({ t: 'blast', mibPerSec: bytes / MiB / ((performance.now() - start) / 1000) } satisfies Msg);
       })();
     }
-    if (m.t !== 'go') return;
+    if (m.t !== 'go' && m.t !== 'warm') return;
     for (const p of m.peers ?? []) swarm.addrs.set(p.peerId, p.addrs);
     const revision = m.revision as RevisionRef;
     const source = mode === 'swarm' ? swarmSource(swarm, { targetsOf: () => m.targets ?? [] }) : seedFetchSource(node);
+    if (m.t === 'warm') {
+      source.fetch(revision, path.join(dir, 'warm.out'), () => undefined, new AbortController().signal).then(
+        () => process.send?.({ t: 'warmed', ok: true } satisfies Msg),
+        (err: unknown) => process.send?.({ t: 'warmed', ok: false, error: (err as Error).message } satisfies Msg),
+      );
+      return;
+    }
+    received = undefined;
+    try {
+      writeFileSync('/proc/self/clear_refs', '5'); // peak RSS from here: a warm-up's peak is not this run's
+    } catch {
+      // Without it (not Linux, or not allowed), VmHWM still covers the warm-up, if there was one.
+    }
     const start = performance.now();
     // Peak of each part of memory while downloading and serving, to tell V8 heap from buffers.
     const stats = { heapTotal: 0, arrayBuffers: 0, loopP99Ms: 0, loopMaxMs: 0 };
@@ -207,7 +234,7 @@ function spawnChild(args: string[], execArgv: string[]): { child: ChildProcess; 
 
 async function writeRandomBundle(file: string, mib: number): Promise<void> {
   const out = createWriteStream(file);
-  let seed = createHash('sha256').update(String(Date.now())).digest();
+  let seed = createHash('sha256').update(`${file} ${Date.now()}`).digest();
   for (let i = 0; i < mib; i++) {
     const block = Buffer.allocUnsafe(MiB);
     for (let at = 0; at < MiB; at += 32) {
@@ -219,17 +246,33 @@ async function writeRandomBundle(file: string, mib: number): Promise<void> {
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
+/** A bundle of random bytes and its manifest, in `work` under `name`. */
+async function writeRevision(work: string, name: string, mib: number, chunkMiB: number) {
+  const bundle = path.join(work, `${name}.zip`);
+  process.stderr.write(`bench: writing a ${mib} MiB bundle in ${bundle}\n`);
+  await writeRandomBundle(bundle, mib);
+  const manifest = await buildManifestFromFile(bundle, { bundleType: 'zip', chunkSize: chunkMiB * MiB });
+  const manifestBytes = encodeManifest(manifest);
+  const manifestPath = path.join(work, `${name}.manifest.json`);
+  await writeFile(manifestPath, manifestBytes);
+  return { bundle, manifest, manifestBytes, manifestPath, size: (await stat(bundle)).size };
+}
+
+/** The intent's revision for one mode: the swarm needs the manifest's hash, the whole-bundle fetch does not. */
+function revisionRef(r: Awaited<ReturnType<typeof writeRevision>>, mode: string, seed: { peerId: string; addrs: string[] }): RevisionRef {
+  return {
+    sha256: r.manifest.bundleSha256, size: r.size, bundleType: 'zip',
+    source: { kind: 'seed', peers: [seed] },
+    ...(mode === 'swarm' ? { manifestSha256: sha256Hex(r.manifestBytes) } : {}),
+  };
+}
+
 async function parent(args: Args): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'convoy-bench-'));
-  const bundle = path.join(work, 'bundle.zip');
-  process.stderr.write(`bench: writing a ${args.sizeMiB} MiB bundle in ${work}\n`);
-  await writeRandomBundle(bundle, args.sizeMiB);
-  const manifest = await buildManifestFromFile(bundle, { bundleType: 'zip', chunkSize: args.chunkMiB * MiB });
-  const manifestBytes = encodeManifest(manifest);
-  const manifestPath = path.join(work, 'manifest.json');
-  await (await import('node:fs/promises')).writeFile(manifestPath, manifestBytes);
-  const size = (await stat(bundle)).size;
-  const origin = spawnChild(['origin', bundle, manifestPath, String(args.originMBps)], args.nodeArgs);
+  const { bundle, manifestPath, size, ...measured } = await writeRevision(work, 'bundle', args.sizeMiB, args.chunkMiB);
+  // A second revision for the warm-up, if asked for.
+  const warm = args.warmMiB > 0 ? await writeRevision(work, 'warm', args.warmMiB, args.chunkMiB) : undefined;
+  const origin = spawnChild(['origin', String(args.originMBps), bundle, manifestPath, ...(warm ? [warm.bundle, warm.manifestPath] : [])], args.nodeArgs);
   const o = (await origin.next('ready')) as Extract<Msg, { t: 'ready' }>;
   const originTarget = { peerId: o.peerId, addrs: o.addrs };
   const rows: string[][] = [];
@@ -272,13 +315,18 @@ async function parent(args: Args): Promise<void> {
           process.stderr.write(`bench: one libp2p stream (noise + yamux), unshaped, three transfers: ${blastText} (sender + receiver)\n`);
         }
         await new Promise((r) => setTimeout(r, 1500)); // let connections to the origin settle
-        origin.child.send({ t: 'reset' });
-        const revision: RevisionRef = {
-          sha256: manifest.bundleSha256, size, bundleType: 'zip',
-          source: { kind: 'seed', peers: [originTarget] },
-          ...(mode === 'swarm' ? { manifestSha256: sha256Hex(manifestBytes) } : {}),
-        };
         const targets = ready.map((r) => r.peerId).sort();
+        const peers = ready.map((r) => ({ peerId: r.peerId, addrs: r.addrs }));
+        if (warm) {
+          const t = performance.now();
+          for (const h of hosts) h.child.send({ t: 'warm', revision: revisionRef(warm, mode, originTarget), targets, peers });
+          const warmed = (await Promise.all(hosts.map((h) => h.next('warmed')))) as Extract<Msg, { t: 'warmed' }>[];
+          const failed = warmed.find((w) => !w.ok);
+          if (failed) throw new Error(`warm-up failed: ${failed.error ?? ''}`);
+          process.stderr.write(`bench: N=${n} ${mode}: warm-up of ${args.warmMiB} MiB took ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+        }
+        origin.child.send({ t: 'reset' });
+        const revision = revisionRef({ bundle, manifestPath, size, ...measured }, mode, originTarget);
         const fleetPids = [origin.child.pid, ...hosts.map((h) => h.child.pid)];
         // What the fleet spends doing nothing (gossip heartbeats, pings), paid for the whole run in either mode.
         const idle0 = await cpuMsOfAll(fleetPids);
@@ -286,7 +334,7 @@ async function parent(args: Args): Promise<void> {
         idleMsPerSec.set(`${n}/${mode}`, ((await cpuMsOfAll(fleetPids)) - idle0) / 3);
         const cpu0 = await cpuMsOfAll(fleetPids);
         const t0 = performance.now();
-        for (const h of hosts) h.child.send({ t: 'go', revision, targets, peers: ready.map((r) => ({ peerId: r.peerId, addrs: r.addrs })) });
+        for (const h of hosts) h.child.send({ t: 'go', revision, targets, peers });
         const done = (await Promise.all(hosts.map((h) => h.next('done')))) as Extract<Msg, { t: 'done' }>[];
         const wall = (performance.now() - t0) / 1000;
         cpuPerMiB.set(`${n}/${mode}`, ((await cpuMsOfAll(fleetPids)) - cpu0) / (n * args.sizeMiB));
@@ -316,7 +364,7 @@ async function parent(args: Args): Promise<void> {
     if (!args.keep) await rm(work, { recursive: true, force: true });
   }
   const header = ['N', 'mode', 'time to all verified (s)', 'origin bytes / bundle', 'peak host RSS (MiB)', 'result'];
-  process.stdout.write(`\nRevision ${args.sizeMiB} MiB, chunks ${args.chunkMiB} MiB, origin egress ${args.originMBps} MB/s, ${cores} cores\n`);
+  process.stdout.write(`\nRevision ${args.sizeMiB} MiB, chunks ${args.chunkMiB} MiB, origin egress ${args.originMBps} MB/s, ${cores} cores${args.warmMiB > 0 ? `, hosts warmed by a ${args.warmMiB} MiB revision first` : ', fresh host processes'}\n`);
   process.stdout.write(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
   for (const r of rows) process.stdout.write(`| ${r.join(' | ')} |\n`);
   process.stdout.write(`\nOne libp2p stream (noise + yamux), unshaped, same run, median of three transfers: ${blast.toFixed(0)} MiB/s, ${blastCpuMsPerMiB.toFixed(1)} ms of CPU per MiB moved (sender + receiver; the three: ${blastText}).\n`);
@@ -336,6 +384,6 @@ async function parent(args: Args): Promise<void> {
 }
 
 const [role, ...rest] = process.argv.slice(2);
-if (role === 'origin') await originMain(rest[0] as string, rest[1] as string, Number(rest[2]));
+if (role === 'origin') await originMain(Number(rest[0]), rest.slice(1));
 else if (role === 'host') await hostMain(rest[0] as string, rest[1] as string, rest[2] as string, rest[3] ? Number(rest[3]) : undefined, rest[4] ? Number(rest[4]) : undefined);
 else await parent(parseArgs(process.argv.slice(2)));
