@@ -611,7 +611,6 @@ export class SlotNode implements ProposerHost {
   private sendQueries(now: number): void {
     this.syncIntervalMs = Math.min(this.syncIntervalMs * 2, Math.max(this.timing.syncMaxMs, this.timing.syncMs));
     this.armSync(now);
-    const peers = this.targets.filter((p) => p !== this.nodeId);
     const msg: SlotMessage = { type: 'query', deployment: this.deployment, known: this.view.knownLengths() };
     this.gapAskedAt = now; // the answers start past the hole: no need to ask their senders again
     // One of the asked is a holder of a slot this node waits on, if any: the holder proposes the tenure's end and
@@ -619,23 +618,20 @@ export class SlotNode implements ProposerHost {
     // a host down at that moment misses it, and a host that learned it lazily and restarted forgets it, while
     // hosts that are final ask nobody (simulator seed 143349561144: a host stayed behind for 120 s, asking
     // only peers as far behind as itself).
+    const asked: string[] = [];
     const holders = this.otherHolders();
-    let first: string | undefined = holders.length > 0 ? holders[this.rng.int(0, holders.length - 1)] : undefined;
-    for (let i = 0; i < this.timing.queryFanout && peers.length > 0; i += 1) {
-      const at = first !== undefined ? peers.indexOf(first) : this.rng.int(0, peers.length - 1);
-      first = undefined;
-      if (at < 0) continue;
-      this.send(peers[at]!, msg);
-      peers.splice(at, 1);
-    }
+    if (holders.length > 0 && this.timing.queryFanout > 0) asked.push(holders[this.rng.int(0, holders.length - 1)]!);
+    const peers = this.targets.filter((p) => p !== this.nodeId && !asked.includes(p));
+    while (asked.length < this.timing.queryFanout && peers.length > 0) asked.push(peers.splice(this.rng.int(0, peers.length - 1), 1)[0]!);
+    for (const to of asked) this.send(to, msg);
   }
 
-  /** Hosts other than this node that hold a slot in this node's view. */
+  /** The targets other than this node that hold a slot in this node's view. */
   private otherHolders(): string[] {
     const holders = new Set<string>();
     for (let s = 0; s < this.k; s += 1) {
       const state = this.view.slotState(s);
-      if (state.kind === 'held' && state.host !== this.nodeId) holders.add(state.host);
+      if (state.kind === 'held' && state.host !== this.nodeId && this.targets.includes(state.host)) holders.add(state.host);
     }
     return [...holders];
   }

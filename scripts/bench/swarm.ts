@@ -7,7 +7,7 @@
 // run as the reference for an unlimited-origin aggregate figure (the median of three transfers: the first, in
 // a fresh process, runs before the JIT has compiled the stream stack and costs about twice the others).
 // `--warm-mib M` measures long-running hosts the same way: every host first fetches another M MiB revision in
-// the same mode, outside the figures (time, CPU, origin bytes; peak RSS is reset before the measured run).
+// the same mode, outside the figures (time, CPU, origin bytes). Each host's peak RSS is reset as its measured run starts.
 //
 //   node dist/scripts/bench/swarm.js [--agents 10,20] [--size-mib 256] [--origin-mbps 25] [--chunk-mib 4]
 //                                    [--modes swarm,origin] [--download-mbps N] [--upload-mbps N] [--warm-mib M]
@@ -269,10 +269,11 @@ function revisionRef(r: Awaited<ReturnType<typeof writeRevision>>, mode: string,
 
 async function parent(args: Args): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'convoy-bench-'));
-  const { bundle, manifestPath, size, ...measured } = await writeRevision(work, 'bundle', args.sizeMiB, args.chunkMiB);
+  const measured = await writeRevision(work, 'bundle', args.sizeMiB, args.chunkMiB);
+  const size = measured.size;
   // A second revision for the warm-up, if asked for.
   const warm = args.warmMiB > 0 ? await writeRevision(work, 'warm', args.warmMiB, args.chunkMiB) : undefined;
-  const origin = spawnChild(['origin', String(args.originMBps), bundle, manifestPath, ...(warm ? [warm.bundle, warm.manifestPath] : [])], args.nodeArgs);
+  const origin = spawnChild(['origin', String(args.originMBps), measured.bundle, measured.manifestPath, ...(warm ? [warm.bundle, warm.manifestPath] : [])], args.nodeArgs);
   const o = (await origin.next('ready')) as Extract<Msg, { t: 'ready' }>;
   const originTarget = { peerId: o.peerId, addrs: o.addrs };
   const rows: string[][] = [];
@@ -326,7 +327,7 @@ async function parent(args: Args): Promise<void> {
           process.stderr.write(`bench: N=${n} ${mode}: warm-up of ${args.warmMiB} MiB took ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
         }
         origin.child.send({ t: 'reset' });
-        const revision = revisionRef({ bundle, manifestPath, size, ...measured }, mode, originTarget);
+        const revision = revisionRef(measured, mode, originTarget);
         const fleetPids = [origin.child.pid, ...hosts.map((h) => h.child.pid)];
         // What the fleet spends doing nothing (gossip heartbeats, pings), paid for the whole run in either mode.
         const idle0 = await cpuMsOfAll(fleetPids);
